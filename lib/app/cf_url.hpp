@@ -1,0 +1,18 @@
+#pragma once
+
+#include "app/cli.hpp"
+#include "core/env.hpp"
+#include "http/transport.hpp"
+
+namespace mtxrelay::app {
+
+struct CfUrlOptions {
+    CommonOptions common;
+    bool json = false; // print the whole response instead of the URL
+};
+
+// relay-cf-url: prints the upstream ingest URL for (user, stream) on stdout, nothing else.
+// Exit codes: 3 unknown stream, 4 auth refused, 5 cloud unreachable, 6 bad response.
+int run_cf_url(const CfUrlOptions& options, const core::EnvLookup& env, http::Transport& transport);
+
+} // namespace mtxrelay::app

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "core/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mtxrelay::cloud {
+
+// GET /api/relay/cf-url/{userId}/{streamId}
+struct CfUrl {
+    std::string url;
+    nlohmann::json raw; // the whole answer, for relay-cf-url --json
+};
+
+struct Destination {
+    std::string url;
+    std::string name; // optional in the cloud's answer; empty when absent
+};
+
+// One entry of the destinations list: parsed, or the reason it cannot be used. A bad entry
+// never spoils the good ones.
+struct DestinationEntry {
+    size_t index = 0;
+    std::optional<Destination> destination;
+    std::string problem;
+};
+
+// GET /api/rtmp-relay/restream-destinations/{userId}/{streamId}
+struct Destinations {
+    std::vector<DestinationEntry> entries;
+};
+
+// POST /api/rtmp-relay/hls-ready
+struct HlsReady {
+    std::string user_id;
+    std::string stream_id;
+    std::string hls_url;
+    std::optional<std::string> dash_url;
+    std::optional<std::string> webrtc_url;
+};
+
+// POST /api/rtmp-relay/stream-status: status is active|error|stopped; details carries the
+// optional figures (bitrate, fps, restarts, destinations...) merged into the body.
+struct StreamStatus {
+    std::string user_id;
+    std::string stream_id;
+    std::string status;
+    nlohmann::json details = nlohmann::json::object();
+};
+
+// Parsers: a malformed body, a wrong type or a missing field gives a Failure naming the field.
+core::Result<CfUrl> parse_cf_url(std::string_view body);
+core::Result<Destinations> parse_destinations(std::string_view body);
+// Parses a destinations document from a file or the cloud (same shape).
+core::Result<Destinations> parse_destinations_json(const nlohmann::json& document);
+
+nlohmann::json to_json(const HlsReady& event);
+nlohmann::json to_json(const StreamStatus& status);
+
+} // namespace mtxrelay::cloud

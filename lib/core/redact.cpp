@@ -1,0 +1,230 @@
+#include "core/redact.hpp"
+
+#include "core/strings.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <mutex>
+#include <vector>
+
+namespace mtxrelay::core {
+
+namespace {
+
+constexpr std::string_view k_mask = "***";
+
+std::mutex g_secrets_mutex;
+std::vector<std::string> g_secrets;
+
+bool is_scheme_char(char c)
+{
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '-';
+}
+
+bool ends_url(char c)
+{
+    return std::isspace(static_cast<unsigned char>(c)) || c == '\'' || c == '"' || c == '<' || c == '>' ||
+           c == '`' || c == '\\';
+}
+
+// Streaming schemes put the stream key in the path after the application segment.
+bool is_stream_scheme(std::string_view scheme)
+{
+    static constexpr std::array<std::string_view, 7> k_schemes = {"rtmp",  "rtmps",  "rtmpt", "rtmpe",
+                                                                  "rtmpte", "rtmpts", "srt"};
+    const auto lower = to_lower(scheme);
+    return std::find(k_schemes.begin(), k_schemes.end(), lower) != k_schemes.end();
+}
+
+std::string redact_userinfo(std::string_view userinfo)
+{
+    const size_t colon = userinfo.find(':');
+    if (colon == std::string_view::npos) {
+        return std::string(k_mask);
+    }
+    return std::string(userinfo.substr(0, colon + 1)) + std::string(k_mask);
+}
+
+std::string redact_stream_path(std::string_view path)
+{
+    // path starts with '/': keep "/app", mask whatever follows it.
+    const size_t second = path.find('/', 1);
+    if (second == std::string_view::npos || second + 1 >= path.size()) {
+        return std::string(path);
+    }
+    return std::string(path.substr(0, second + 1)) + std::string(k_mask);
+}
+
+std::string redact_query(std::string_view query)
+{
+    std::string out;
+    bool first = true;
+    for (const auto& pair : split(query, '&')) {
+        if (!first) {
+            out.push_back('&');
+        }
+        first = false;
+        const size_t eq = pair.find('=');
+        const std::string_view name = std::string_view(pair).substr(0, eq);
+        const auto decoded = url_decode(name);
+        if (eq != std::string::npos && is_secret_parameter(decoded ? *decoded : std::string(name))) {
+            out += std::string(name) + "=" + std::string(k_mask);
+        } else {
+            out += pair;
+        }
+    }
+    return out;
+}
+
+// Masks "name=value" pairs with a secret name that appear outside URLs (ffmpeg options, SRT
+// streamid fragments, form bodies).
+std::string redact_assignments(std::string_view text)
+{
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+        const size_t eq = text.find('=', i);
+        if (eq == std::string_view::npos) {
+            out.append(text.substr(i));
+            break;
+        }
+        size_t name_start = eq;
+        while (name_start > i && (std::isalnum(static_cast<unsigned char>(text[name_start - 1])) ||
+                                  text[name_start - 1] == '_' || text[name_start - 1] == '-')) {
+            --name_start;
+        }
+        out.append(text.substr(i, eq + 1 - i));
+        size_t value_end = eq + 1;
+        while (value_end < text.size() && !ends_url(text[value_end]) && text[value_end] != '&' &&
+               text[value_end] != ',' && text[value_end] != ';') {
+            ++value_end;
+        }
+        const auto name = text.substr(name_start, eq - name_start);
+        if (!name.empty() && value_end > eq + 1 && is_secret_parameter(name)) {
+            out.append(k_mask);
+        } else {
+            out.append(text.substr(eq + 1, value_end - eq - 1));
+        }
+        i = value_end;
+    }
+    return out;
+}
+
+std::string redact_bearer(std::string text)
+{
+    static constexpr std::string_view k_bearer = "bearer ";
+    const auto lower = to_lower(text);
+    std::string out;
+    size_t i = 0;
+    while (true) {
+        const size_t at = lower.find(k_bearer, i);
+        if (at == std::string::npos) {
+            out.append(text, i, std::string::npos);
+            return out;
+        }
+        size_t end = at + k_bearer.size();
+        while (end < text.size() && !ends_url(text[end]) && text[end] != ',') {
+            ++end;
+        }
+        out.append(text, i, at + k_bearer.size() - i);
+        out.append(end > at + k_bearer.size() ? k_mask : "");
+        i = end;
+    }
+}
+
+std::string redact_literals(std::string text)
+{
+    std::lock_guard lock(g_secrets_mutex);
+    for (const auto& secret : g_secrets) {
+        size_t at = 0;
+        while ((at = text.find(secret, at)) != std::string::npos) {
+            text.replace(at, secret.size(), k_mask);
+            at += k_mask.size();
+        }
+    }
+    return text;
+}
+
+} // namespace
+
+bool is_secret_parameter(std::string_view name)
+{
+    static constexpr std::array<std::string_view, 9> k_fragments = {
+        "key", "token", "pass", "secret", "sig", "auth", "streamid", "credential", "session"};
+    const auto lower = to_lower(name);
+    return std::any_of(k_fragments.begin(), k_fragments.end(),
+                       [&](std::string_view fragment) { return lower.find(fragment) != std::string::npos; });
+}
+
+std::string redact_url(std::string_view url)
+{
+    const size_t sep = url.find("://");
+    if (sep == std::string_view::npos) {
+        return std::string(url);
+    }
+    const auto scheme = url.substr(0, sep);
+    std::string_view rest = url.substr(sep + 3);
+    const size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+    std::string_view authority = rest.substr(0, authority_end);
+    rest.remove_prefix(authority_end);
+
+    std::string out = std::string(scheme) + "://";
+    const size_t at = authority.rfind('@');
+    if (at != std::string_view::npos) {
+        out += redact_userinfo(authority.substr(0, at)) + "@";
+        authority.remove_prefix(at + 1);
+    }
+    out += authority;
+
+    const size_t path_end = std::min(rest.find_first_of("?#"), rest.size());
+    const auto path = rest.substr(0, path_end);
+    out += is_stream_scheme(scheme) ? redact_stream_path(path) : std::string(path);
+    rest.remove_prefix(path_end);
+
+    if (!rest.empty() && rest.front() == '?') {
+        const size_t query_end = std::min(rest.find('#'), rest.size());
+        out += "?" + redact_query(rest.substr(1, query_end - 1));
+        rest.remove_prefix(query_end);
+    }
+    out += rest;
+    return out;
+}
+
+std::string redact(std::string_view text)
+{
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+        const size_t sep = text.find("://", i);
+        if (sep == std::string_view::npos) {
+            out.append(text.substr(i));
+            break;
+        }
+        size_t start = sep;
+        while (start > i && is_scheme_char(text[start - 1])) {
+            --start;
+        }
+        size_t end = sep + 3;
+        while (end < text.size() && !ends_url(text[end])) {
+            ++end;
+        }
+        out.append(text.substr(i, start - i));
+        out.append(start < sep ? redact_url(text.substr(start, end - start)) : std::string(text.substr(start, end - start)));
+        i = end;
+    }
+    return redact_literals(redact_bearer(redact_assignments(out)));
+}
+
+void register_secret(std::string secret)
+{
+    if (secret.size() < 4) {
+        return;
+    }
+    std::lock_guard lock(g_secrets_mutex);
+    if (std::find(g_secrets.begin(), g_secrets.end(), secret) == g_secrets.end()) {
+        g_secrets.push_back(std::move(secret));
+    }
+}
+
+} // namespace mtxrelay::core
