@@ -17,7 +17,8 @@ int run_cf_url(const CfUrlOptions& options, const core::EnvLookup& env, http::Tr
     cloud::CloudClient client(cloud::load_cloud_settings(options.common.cloud, env), transport);
 
     if (options.common.dry_run) {
-        const auto request = client.build_request("GET", cloud::CloudClient::cf_url_path(context.user_id, context.stream_id));
+        const auto request =
+            client.build_request("GET", cloud::CloudClient::cf_url_path(context.user_id, context.stream_id));
         std::cout << "would send: " << request.method << " " << core::redact(request.url) << "\n";
         for (const auto& [name, value] : request.headers) {
             std::cout << "  " << name << ": " << core::redact(name == "Authorization" ? "Bearer ***" : value) << "\n";

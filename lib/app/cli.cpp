@@ -16,12 +16,14 @@ void add_common_options(CLI::App& app, CommonOptions& options, bool with_cloud, 
     app.add_option("--user", options.context.user_id, "User id (default: env G1, or from MTX_PATH)");
     app.add_option("--stream", options.context.stream_id, "Stream id (default: env G2, or from MTX_PATH)");
     app.add_option("--path", options.context.path, "MediaMTX path, e.g. live/alice/s1 (default: env MTX_PATH)");
-    app.add_option("--log-format", options.log_format, "Log lines as 'text' or 'json' (default: env RELAY_LOG_FORMAT or text)")
+    app.add_option("--log-format", options.log_format,
+                   "Log lines as 'text' or 'json' (default: env RELAY_LOG_FORMAT or text)")
         ->check(CLI::IsMember({"text", "json"}));
     if (with_cloud) {
         app.add_option("--cloud-url", options.cloud.url, "Cloud API base URL (default: env CLOUD_API_URL)");
-        app.add_option("--cloud-timeout", options.cloud.timeout_seconds,
-                       "Overall deadline in seconds for one cloud call with its retries (default: env CLOUD_API_TIMEOUT or 30)");
+        app.add_option(
+            "--cloud-timeout", options.cloud.timeout_seconds,
+            "Overall deadline in seconds for one cloud call with its retries (default: env CLOUD_API_TIMEOUT or 30)");
     }
     if (with_dry_run) {
         app.add_flag("--dry-run", options.dry_run, "Print what would be done (secrets masked) and exit");

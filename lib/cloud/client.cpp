@@ -51,7 +51,8 @@ core::Result<http::Response> CloudClient::call(const std::string& method, const 
     http::RetryPolicy policy;
     policy.max_attempts = m_settings.max_attempts;
     policy.deadline = m_settings.deadline;
-    const auto outcome = http::perform_with_retry(m_transport, build_request(method, path, body), policy, m_hooks, m_rng);
+    const auto outcome =
+        http::perform_with_retry(m_transport, build_request(method, path, body), policy, m_hooks, m_rng);
     if (!outcome.response) {
         if (outcome.error == http::TransportError::cancelled) {
             return Failure{ErrorKind::interrupted, fmt::format("{}: interrupted", what)};
@@ -59,9 +60,10 @@ core::Result<http::Response> CloudClient::call(const std::string& method, const 
         if (outcome.error == http::TransportError::too_large) {
             return Failure{ErrorKind::bad_response, fmt::format("{}: the cloud's {}", what, outcome.reason)};
         }
-        return Failure{ErrorKind::unreachable,
-                       fmt::format("{}: cannot reach the cloud at {} ({}); check CLOUD_API_URL and that the cloud is up",
-                                   what, m_settings.base_url, outcome.reason)};
+        return Failure{
+            ErrorKind::unreachable,
+            fmt::format("{}: cannot reach the cloud at {} ({}); check CLOUD_API_URL and that the cloud is up", what,
+                        m_settings.base_url, outcome.reason)};
     }
     const auto& response = *outcome.response;
     const long status = response.status;
@@ -73,13 +75,14 @@ core::Result<http::Response> CloudClient::call(const std::string& method, const 
                        fmt::format("{}: the cloud answered 404 (unknown stream); check the user and stream ids", what)};
     }
     if (status == 401 || status == 403) {
-        return Failure{ErrorKind::auth, fmt::format("{}: the cloud refused our credentials (HTTP {}); check CLOUD_API_TOKEN",
-                                                    what, status)};
+        return Failure{
+            ErrorKind::auth,
+            fmt::format("{}: the cloud refused our credentials (HTTP {}); check CLOUD_API_TOKEN", what, status)};
     }
     if (status == 429 || status >= 500) {
         return Failure{ErrorKind::unreachable,
-                       fmt::format("{}: the cloud kept failing ({}{}); try again later or check the cloud's health", what,
-                                   http::describe(outcome), outcome.reason.empty() ? "" : ", " + outcome.reason)};
+                       fmt::format("{}: the cloud kept failing ({}{}); try again later or check the cloud's health",
+                                   what, http::describe(outcome), outcome.reason.empty() ? "" : ", " + outcome.reason)};
     }
     return Failure{ErrorKind::bad_response,
                    fmt::format("{}: the cloud answered HTTP {}: {}", what, status, response.body.substr(0, 200))};

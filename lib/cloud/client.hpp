@@ -17,7 +17,8 @@ struct Sent {};
 // failures classified (not_found, auth, unreachable, bad_response) with the next step to take.
 class CloudClient {
 public:
-    CloudClient(CloudSettings settings, http::Transport& transport, http::RetryHooks hooks = http::default_retry_hooks());
+    CloudClient(CloudSettings settings, http::Transport& transport,
+                http::RetryHooks hooks = http::default_retry_hooks());
 
     core::Result<CfUrl> cf_url(const std::string& user_id, const std::string& stream_id);
     core::Result<Destinations> destinations(const std::string& user_id, const std::string& stream_id);

@@ -40,8 +40,8 @@ CloudSettings load_cloud_settings(const CloudFlags& flags, const core::EnvLookup
         }
     } else if (!core::starts_with_ci(settings.base_url, "http://") &&
                !core::starts_with_ci(settings.base_url, "https://")) {
-        throw core::UsageError(fmt::format("cloud API URL '{}' must start with http:// or https://",
-                                           core::redact_url(settings.base_url)));
+        throw core::UsageError(
+            fmt::format("cloud API URL '{}' must start with http:// or https://", core::redact_url(settings.base_url)));
     }
     settings.token = env("CLOUD_API_TOKEN").value_or("");
     core::register_secret(settings.token);

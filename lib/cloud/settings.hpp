@@ -10,8 +10,8 @@ namespace mtxrelay::cloud {
 
 // Where the cloud is and how patiently we talk to it. Env first, flags override.
 struct CloudSettings {
-    std::string base_url;                         // CLOUD_API_URL, e.g. https://api.example.com
-    std::string token;                            // CLOUD_API_TOKEN (Authorization: Bearer), never logged
+    std::string base_url;                             // CLOUD_API_URL, e.g. https://api.example.com
+    std::string token;                                // CLOUD_API_TOKEN (Authorization: Bearer), never logged
     std::chrono::milliseconds connect_timeout{3000};  // CLOUD_API_CONNECT_TIMEOUT
     std::chrono::milliseconds request_timeout{10000}; // CLOUD_API_REQUEST_TIMEOUT, one attempt
     std::chrono::milliseconds deadline{30000};        // CLOUD_API_TIMEOUT, all attempts together

@@ -17,8 +17,8 @@ core::Result<json> parse_object(std::string_view body)
         return Failure{ErrorKind::bad_response, "response is not valid JSON"};
     }
     if (!document.is_object()) {
-        return Failure{ErrorKind::bad_response, fmt::format("response is a JSON {}, expected an object",
-                                                            document.type_name())};
+        return Failure{ErrorKind::bad_response,
+                       fmt::format("response is a JSON {}, expected an object", document.type_name())};
     }
     return document;
 }

@@ -24,14 +24,14 @@ bool is_scheme_char(char c)
 
 bool ends_url(char c)
 {
-    return std::isspace(static_cast<unsigned char>(c)) || c == '\'' || c == '"' || c == '<' || c == '>' ||
-           c == '`' || c == '\\';
+    return std::isspace(static_cast<unsigned char>(c)) || c == '\'' || c == '"' || c == '<' || c == '>' || c == '`' ||
+           c == '\\';
 }
 
 // Streaming schemes put the stream key in the path after the application segment.
 bool is_stream_scheme(std::string_view scheme)
 {
-    static constexpr std::array<std::string_view, 7> k_schemes = {"rtmp",  "rtmps",  "rtmpt", "rtmpe",
+    static constexpr std::array<std::string_view, 7> k_schemes = {"rtmp",   "rtmps",  "rtmpt", "rtmpe",
                                                                   "rtmpte", "rtmpts", "srt"};
     const auto lower = to_lower(scheme);
     return std::find(k_schemes.begin(), k_schemes.end(), lower) != k_schemes.end();
@@ -150,8 +150,8 @@ std::string redact_literals(std::string text)
 
 bool is_secret_parameter(std::string_view name)
 {
-    static constexpr std::array<std::string_view, 9> k_fragments = {
-        "key", "token", "pass", "secret", "sig", "auth", "streamid", "credential", "session"};
+    static constexpr std::array<std::string_view, 9> k_fragments = {"key",  "token",    "pass",       "secret", "sig",
+                                                                    "auth", "streamid", "credential", "session"};
     const auto lower = to_lower(name);
     return std::any_of(k_fragments.begin(), k_fragments.end(),
                        [&](std::string_view fragment) { return lower.find(fragment) != std::string::npos; });
@@ -210,7 +210,8 @@ std::string redact(std::string_view text)
             ++end;
         }
         out.append(text.substr(i, start - i));
-        out.append(start < sep ? redact_url(text.substr(start, end - start)) : std::string(text.substr(start, end - start)));
+        out.append(start < sep ? redact_url(text.substr(start, end - start))
+                               : std::string(text.substr(start, end - start)));
         i = end;
     }
     return redact_literals(redact_bearer(redact_assignments(out)));

@@ -21,7 +21,8 @@ core::Result<StreamConfig> parse_stream(const std::string& key, const json& item
     const auto slash = key.find('/');
     if (slash == std::string::npos || !mtx::is_valid_id(key.substr(0, slash)) ||
         !mtx::is_valid_id(key.substr(slash + 1))) {
-        return Failure{ErrorKind::invalid, fmt::format("{}: the key must be \"<user>/<stream>\" with valid ids", field)};
+        return Failure{ErrorKind::invalid,
+                       fmt::format("{}: the key must be \"<user>/<stream>\" with valid ids", field)};
     }
     if (!item.is_object()) {
         return Failure{ErrorKind::invalid, fmt::format("{} is a {}, expected an object", field, item.type_name())};
@@ -84,8 +85,10 @@ core::Result<DevCloudConfig> parse_devcloud_config(const json& document)
     }
     for (const auto& [key, value] : document.items()) {
         if (key != "token" && key != "admin_token" && key != "streams" && key.rfind("_", 0) != 0) {
-            return Failure{ErrorKind::invalid,
-                           fmt::format("unknown key '{}' (known: token, admin_token, streams; keys starting with _ are comments)", key)};
+            return Failure{
+                ErrorKind::invalid,
+                fmt::format("unknown key '{}' (known: token, admin_token, streams; keys starting with _ are comments)",
+                            key)};
         }
     }
     return config;

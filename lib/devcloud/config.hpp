@@ -12,15 +12,15 @@ namespace mtxrelay::devcloud {
 
 // One stream the reference cloud knows.
 struct StreamConfig {
-    std::string cf_url;                                      // empty: cf-url answers 404
-    nlohmann::json destinations = nlohmann::json::array();   // served as-is (tests serve hostile lists)
-    std::vector<std::string> stream_keys;                    // publisher keys accepted by /validate
+    std::string cf_url;                                    // empty: cf-url answers 404
+    nlohmann::json destinations = nlohmann::json::array(); // served as-is (tests serve hostile lists)
+    std::vector<std::string> stream_keys;                  // publisher keys accepted by /validate
 };
 
 // relay-devcloud's configuration file (docs/relay-devcloud.md).
 struct DevCloudConfig {
-    std::string token;        // bearer token the /api endpoints require; empty: no auth
-    std::string admin_token;  // bearer token the /admin endpoints require; empty: no auth
+    std::string token;                           // bearer token the /api endpoints require; empty: no auth
+    std::string admin_token;                     // bearer token the /admin endpoints require; empty: no auth
     std::map<std::string, StreamConfig> streams; // key "<user>/<stream>"
 };
 

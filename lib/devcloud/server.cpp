@@ -123,7 +123,9 @@ struct DevCloudServer::Impl {
             const auto decision = validate_publisher(state, req.body);
             reply_json(res, decision.allowed ? 200 : 401, {{"allowed", decision.allowed}, {"reason", decision.reason}});
         });
-        server.Get("/health", [](const httplib::Request&, httplib::Response& res) { reply_json(res, 200, {{"ok", true}}); });
+        server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+            reply_json(res, 200, {{"ok", true}});
+        });
         admin_routes();
     }
 
@@ -151,9 +153,8 @@ struct DevCloudServer::Impl {
         server.Get("/admin/events", [this](const httplib::Request& req, httplib::Response& res) {
             reply_json(res, 200, state.events(req.get_param_value("type")));
         });
-        server.Get("/admin/requests", [this](const httplib::Request&, httplib::Response& res) {
-            reply_json(res, 200, state.requests());
-        });
+        server.Get("/admin/requests",
+                   [this](const httplib::Request&, httplib::Response& res) { reply_json(res, 200, state.requests()); });
         server.Delete("/admin/records", [this](const httplib::Request&, httplib::Response& res) {
             state.clear_records();
             reply_json(res, 200, {{"ok", true}});
@@ -205,11 +206,12 @@ DevCloudServer::~DevCloudServer()
 
 int DevCloudServer::bind(const std::string& host, int port)
 {
-    const int bound = port == 0 ? m_impl->server.bind_to_any_port(host)
-                                : (m_impl->server.bind_to_port(host, port) ? port : -1);
+    const int bound =
+        port == 0 ? m_impl->server.bind_to_any_port(host) : (m_impl->server.bind_to_port(host, port) ? port : -1);
     if (bound <= 0) {
-        throw core::Error(core::ExitCode::failure,
-                          fmt::format("cannot listen on {}:{}: the port is busy or the address is not local", host, port));
+        throw core::Error(
+            core::ExitCode::failure,
+            fmt::format("cannot listen on {}:{}: the port is busy or the address is not local", host, port));
     }
     return bound;
 }

@@ -139,7 +139,8 @@ void DevCloudState::record_request(const std::string& method, const std::string&
 {
     std::lock_guard lock(m_mutex);
     if (m_requests.size() < k_max_records) {
-        m_requests.push_back({{"method", method}, {"path", path}, {"status", status}, {"received_at_ms", unix_millis()}});
+        m_requests.push_back(
+            {{"method", method}, {"path", path}, {"status", status}, {"received_at_ms", unix_millis()}});
     }
 }
 

@@ -19,8 +19,8 @@ struct FaultResponse {
     int status = 200;
     std::map<std::string, std::string> headers;
     std::optional<std::string> body;
-    int hang_ms = 0;          // accept the request and answer nothing for this long
-    size_t body_bytes = 0;    // answer with a body of this size
+    int hang_ms = 0;       // accept the request and answer nothing for this long
+    size_t body_bytes = 0; // answer with a body of this size
 };
 
 core::Result<FaultResponse> parse_fault(const nlohmann::json& item);

@@ -55,7 +55,8 @@ AuthDecision validate_publisher(const DevCloudState& state, const std::string& b
     }
     const auto parts = core::split(path, '/');
     if (parts.size() == 3 && parts[0] == "clean") {
-        return {is_loopback(ip), is_loopback(ip) ? "relay's own clean publish" : "clean/ is published by the relay only"};
+        return {is_loopback(ip),
+                is_loopback(ip) ? "relay's own clean publish" : "clean/ is published by the relay only"};
     }
     if (parts.size() != 3 || parts[0] != "live") {
         return {false, "publish only to live/<user>/<stream>"};

@@ -65,8 +65,8 @@ std::string describe(const Outcome& outcome)
     return outcome.reason.empty() ? "transport error" : outcome.reason;
 }
 
-Outcome perform_with_retry(Transport& transport, Request request, const RetryPolicy& policy,
-                           const RetryHooks& hooks, std::mt19937_64& rng)
+Outcome perform_with_retry(Transport& transport, Request request, const RetryPolicy& policy, const RetryHooks& hooks,
+                           std::mt19937_64& rng)
 {
     const auto start = hooks.now();
     const auto deadline = start + policy.deadline;
@@ -75,8 +75,8 @@ Outcome perform_with_retry(Transport& transport, Request request, const RetryPol
     for (int attempt = 0; attempt < policy.max_attempts; ++attempt) {
         const auto left = duration_cast<milliseconds>(deadline - hooks.now());
         if (left.count() <= 0) {
-            outcome.reason = fmt::format("{} (gave up: {} s deadline reached)", describe(outcome),
-                                         policy.deadline.count() / 1000.0);
+            outcome.reason =
+                fmt::format("{} (gave up: {} s deadline reached)", describe(outcome), policy.deadline.count() / 1000.0);
             outcome.response.reset();
             outcome.error = TransportError::timeout;
             return outcome;
@@ -97,13 +97,13 @@ Outcome perform_with_retry(Transport& transport, Request request, const RetryPol
             }
         }
         if (hooks.now() + wait >= deadline) {
-            outcome.reason = fmt::format("{} (no time left for a retry within the {} s deadline)",
-                                         describe(outcome), policy.deadline.count() / 1000.0);
+            outcome.reason = fmt::format("{} (no time left for a retry within the {} s deadline)", describe(outcome),
+                                         policy.deadline.count() / 1000.0);
             return outcome;
         }
         if (hooks.on_retry) {
-            hooks.on_retry(fmt::format("{} {} failed: {}", request.method, request.url, describe(outcome)),
-                           attempt + 1, policy.max_attempts - 1, wait);
+            hooks.on_retry(fmt::format("{} {} failed: {}", request.method, request.url, describe(outcome)), attempt + 1,
+                           policy.max_attempts - 1, wait);
         }
         if (!hooks.sleep(wait)) {
             return {std::nullopt, TransportError::cancelled, "interrupted"};

@@ -40,7 +40,7 @@ std::string describe(const Outcome& outcome);
 
 // Performs a request with retries, exponential backoff with full jitter, Retry-After
 // honoured, and an overall deadline. Returns the last outcome.
-Outcome perform_with_retry(Transport& transport, Request request, const RetryPolicy& policy,
-                           const RetryHooks& hooks, std::mt19937_64& rng);
+Outcome perform_with_retry(Transport& transport, Request request, const RetryPolicy& policy, const RetryHooks& hooks,
+                           std::mt19937_64& rng);
 
 } // namespace mtxrelay::http

@@ -20,8 +20,8 @@ struct Request {
     std::chrono::milliseconds total_timeout{10000};
     size_t max_body_bytes = 1024 * 1024;
     int max_redirects = 3;
-    bool cookies = false;                 // keep cookies across redirects (MediaMTX's HLS cookie check)
-    std::function<bool()> cancelled;      // polled during the transfer; true aborts it
+    bool cookies = false;            // keep cookies across redirects (MediaMTX's HLS cookie check)
+    std::function<bool()> cancelled; // polled during the transfer; true aborts it
 };
 
 struct Response {

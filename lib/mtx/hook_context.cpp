@@ -23,8 +23,8 @@ void require_valid(std::string_view what, const std::string& value, std::string_
 {
     if (!is_valid_id(value)) {
         throw core::UsageError(fmt::format(
-            "invalid {} '{}' (from {}): ids must be 1-128 characters of A-Z a-z 0-9 _ . - and not '.' or '..'",
-            what, printable(value), source));
+            "invalid {} '{}' (from {}): ids must be 1-128 characters of A-Z a-z 0-9 _ . - and not '.' or '..'", what,
+            printable(value), source));
     }
 }
 
@@ -84,7 +84,8 @@ std::optional<HookContext> try_resolve_context(const ContextFlags& flags, const 
         }
     }
     auto pick = [&](const std::optional<std::string>& flag, const char* env_name,
-                    const std::optional<std::string>& from_path, std::string& out_source) -> std::optional<std::string> {
+                    const std::optional<std::string>& from_path,
+                    std::string& out_source) -> std::optional<std::string> {
         if (flag) {
             out_source = "the command line";
             return flag;

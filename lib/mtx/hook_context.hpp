@@ -13,8 +13,8 @@ namespace mtxrelay::mtx {
 struct HookContext {
     std::string user_id;
     std::string stream_id;
-    std::string path;                          // MTX_PATH, or "<user>/<stream>" for manual runs
-    std::map<std::string, std::string> query;  // MTX_QUERY, URL-decoded
+    std::string path;                         // MTX_PATH, or "<user>/<stream>" for manual runs
+    std::map<std::string, std::string> query; // MTX_QUERY, URL-decoded
 };
 
 // Values given on the command line; they win over the environment.

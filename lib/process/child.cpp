@@ -28,8 +28,8 @@ void close_fd(int& fd)
 }
 
 // Runs in the forked child: only async-signal-safe calls until exec.
-[[noreturn]] void exec_child(const SpawnOptions& options, char* const* argv, pid_t parent, int error_pipe,
-                             int out_pipe, int err_pipe, int null_fd)
+[[noreturn]] void exec_child(const SpawnOptions& options, char* const* argv, pid_t parent, int error_pipe, int out_pipe,
+                             int err_pipe, int null_fd)
 {
     auto fail = [&](int code) {
         [[maybe_unused]] const auto ignored = ::write(error_pipe, &code, sizeof code);

@@ -24,11 +24,11 @@ const std::vector<StopStep>& default_stop_steps();
 enum class Stdio { inherit, null, pipe };
 
 struct SpawnOptions {
-    std::vector<std::string> argv;   // argv[0] is looked up in PATH; never run through a shell
+    std::vector<std::string> argv; // argv[0] is looked up in PATH; never run through a shell
     Stdio out = Stdio::inherit;
     Stdio err = Stdio::inherit;
-    bool new_process_group = true;   // so a stop reaches the child's own children too
-    bool die_with_parent = true;     // PR_SET_PDEATHSIG(SIGKILL): no orphans under a PID 1 that reaps nothing
+    bool new_process_group = true; // so a stop reaches the child's own children too
+    bool die_with_parent = true;   // PR_SET_PDEATHSIG(SIGKILL): no orphans under a PID 1 that reaps nothing
 };
 
 // How a child ended.
