@@ -42,6 +42,7 @@ http::Request CloudClient::build_request(const std::string& method, const std::s
     if (!m_settings.token.empty()) {
         request.headers["Authorization"] = "Bearer " + m_settings.token;
     }
+    request.cancelled = m_cancelled;
     return request;
 }
 

@@ -6,6 +6,7 @@
 #include "http/retry.hpp"
 #include "http/transport.hpp"
 
+#include <functional>
 #include <random>
 #include <string>
 
@@ -33,6 +34,8 @@ public:
     const CloudSettings& settings() const { return m_settings; }
     // Overrides the overall deadline of later calls (status posts use a short one).
     void set_deadline(std::chrono::milliseconds deadline) { m_settings.deadline = deadline; }
+    // A predicate polled during transfers; true aborts the call in flight.
+    void set_cancel(std::function<bool()> cancelled) { m_cancelled = std::move(cancelled); }
 
 private:
     core::Result<http::Response> call(const std::string& method, const std::string& path, const std::string& body,
@@ -42,6 +45,7 @@ private:
     http::Transport& m_transport;
     http::RetryHooks m_hooks;
     std::mt19937_64 m_rng;
+    std::function<bool()> m_cancelled;
 };
 
 } // namespace mtxrelay::cloud

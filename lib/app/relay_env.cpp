@@ -1,0 +1,84 @@
+#include "app/relay_env.hpp"
+
+#include "core/error.hpp"
+#include "core/strings.hpp"
+
+#include <fmt/format.h>
+
+namespace mtxrelay::app {
+
+int int_setting(const std::optional<int>& flag, const char* flag_name, const core::EnvLookup& env,
+                const char* env_name, int fallback, int min, int max)
+{
+    int value = fallback;
+    std::string source = "default";
+    if (flag) {
+        value = *flag;
+        source = flag_name;
+    } else if (const auto raw = env(env_name)) {
+        const auto parsed = core::parse_seconds(*raw);
+        if (!parsed || *parsed != static_cast<int>(*parsed)) {
+            throw core::UsageError(fmt::format("{}='{}' is not an integer", env_name, *raw));
+        }
+        value = static_cast<int>(*parsed);
+        source = env_name;
+    }
+    if (value < min || value > max) {
+        throw core::UsageError(fmt::format("{} {} is out of range: use {}-{}", source, value, min, max));
+    }
+    return value;
+}
+
+double seconds_setting(const std::optional<double>& flag, const char* flag_name, const core::EnvLookup& env,
+                       const char* env_name, double fallback, double min, double max)
+{
+    double value = fallback;
+    std::string source = "default";
+    if (flag) {
+        value = *flag;
+        source = flag_name;
+    } else if (const auto raw = env(env_name)) {
+        const auto parsed = core::parse_seconds(*raw);
+        if (!parsed) {
+            throw core::UsageError(fmt::format("{}='{}' is not a number of seconds", env_name, *raw));
+        }
+        value = *parsed;
+        source = env_name;
+    }
+    if (value < min || value > max) {
+        throw core::UsageError(fmt::format("{} {} s is out of range: use {}-{} s", source, value, min, max));
+    }
+    return value;
+}
+
+bool bool_env(const core::EnvLookup& env, const char* env_name, bool fallback)
+{
+    const auto raw = env(env_name);
+    if (!raw) {
+        return fallback;
+    }
+    const auto value = core::to_lower(*raw);
+    if (value == "1" || value == "true" || value == "yes" || value == "on") {
+        return true;
+    }
+    if (value == "0" || value == "false" || value == "no" || value == "off") {
+        return false;
+    }
+    throw core::UsageError(fmt::format("{}='{}' must be 1/0, true/false, yes/no or on/off", env_name, *raw));
+}
+
+RtmpServer load_rtmp_server(const std::optional<std::string>& host_flag, const std::optional<int>& port_flag,
+                            const core::EnvLookup& env)
+{
+    RtmpServer server;
+    server.host = host_flag ? *host_flag : env("RELAY_RTMP_HOST").value_or(server.host);
+    server.port = int_setting(port_flag, "--rtmp-port", env, "RELAY_RTMP_PORT", 1935, 1, 65535);
+    for (const char c : server.host) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')) {
+            throw core::UsageError(fmt::format("RTMP host '{}' is not a host name or address", server.host));
+        }
+    }
+    return server;
+}
+
+} // namespace mtxrelay::app

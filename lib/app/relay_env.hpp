@@ -1,0 +1,31 @@
+#pragma once
+
+#include "core/env.hpp"
+
+#include <optional>
+#include <string>
+
+namespace mtxrelay::app {
+
+// The relay's own RTMP server (MediaMTX): where hooks read live/... and publish clean/...
+struct RtmpServer {
+    std::string host = "127.0.0.1"; // RELAY_RTMP_HOST
+    int port = 1935;                // RELAY_RTMP_PORT
+};
+
+// Reads RELAY_RTMP_HOST/RELAY_RTMP_PORT, then flags; throws UsageError on bad values.
+RtmpServer load_rtmp_server(const std::optional<std::string>& host_flag, const std::optional<int>& port_flag,
+                            const core::EnvLookup& env);
+
+// An integer setting from a flag, else env, else the default; range-checked with a clear error.
+int int_setting(const std::optional<int>& flag, const char* flag_name, const core::EnvLookup& env,
+                const char* env_name, int fallback, int min, int max);
+
+// Seconds from a flag, else env, else the default; range-checked.
+double seconds_setting(const std::optional<double>& flag, const char* flag_name, const core::EnvLookup& env,
+                       const char* env_name, double fallback, double min, double max);
+
+// A boolean env switch: 1/true/yes/on or 0/false/no/off.
+bool bool_env(const core::EnvLookup& env, const char* env_name, bool fallback);
+
+} // namespace mtxrelay::app

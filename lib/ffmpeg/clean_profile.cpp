@@ -1,0 +1,127 @@
+#include "ffmpeg/clean_profile.hpp"
+
+#include <fmt/format.h>
+
+namespace mtxrelay::ffmpeg {
+
+namespace {
+
+// Replaces any timestamp step below 0 or above half a second by one nominal duration, so a
+// publisher's clock jump neither freezes the picture (forward) nor stalls the CFR stage
+// (backward). Measured on this machine: content kept, jump dropped (SPEC §8).
+std::string video_repair(int fps)
+{
+    return fmt::format("setpts='if(eq(N,0),0,PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+gt(PTS-PREV_INPTS,0.5/TB),"
+                       "1/({}*TB),PTS-PREV_INPTS))'",
+                       fps);
+}
+
+std::string audio_repair()
+{
+    return "asetpts='if(eq(N,0),0,PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+gt(PTS-PREV_INPTS,0.5/TB),"
+           "NB_SAMPLES/(SR*TB),PTS-PREV_INPTS))'";
+}
+
+void append(std::vector<std::string>& args, std::initializer_list<std::string> more)
+{
+    args.insert(args.end(), more.begin(), more.end());
+}
+
+} // namespace
+
+const std::vector<Quality>& qualities()
+{
+    static const std::vector<Quality> k_qualities = {
+        {"480p", 854, 480, 2200},
+        {"720p", 1280, 720, 3000},
+        {"1080p", 1920, 1080, 5000},
+    };
+    return k_qualities;
+}
+
+std::optional<Quality> find_quality(const std::string& name)
+{
+    for (const auto& quality : qualities()) {
+        if (quality.name == name) {
+            return quality;
+        }
+    }
+    return std::nullopt;
+}
+
+int CleanProfile::video_kbps() const
+{
+    // More frames need more bits, but never below the preset: the 2 Mbps floor must hold.
+    return fps > 30 ? quality.video_kbps * 3 / 2 : quality.video_kbps;
+}
+
+std::pair<int, int> frame_size(const CleanProfile& profile, bool portrait)
+{
+    // Even dimensions for yuv420p; 854 is already even.
+    return portrait ? std::pair{profile.quality.short_side, profile.quality.long_side}
+                    : std::pair{profile.quality.long_side, profile.quality.short_side};
+}
+
+std::vector<std::string> clean_command(const CleanProfile& profile, const InputShape& shape, const Endpoint& input,
+                                       const Endpoint& output, bool realtime)
+{
+    const auto [width, height] = frame_size(profile, shape.portrait);
+    const int gop_frames = profile.fps * profile.gop_seconds;
+    const int kbps = profile.video_kbps();
+    std::vector<std::string> args = {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-nostats",
+                                     "-progress", "pipe:1", "-stats_period", "1"};
+    append(args, {"-fflags", "+genpts+discardcorrupt", "-threads", "1"});
+    if (input.network) {
+        append(args, {"-rw_timeout", "5000000"});
+    }
+    if (realtime) {
+        args.push_back("-re");
+    }
+    args.insert(args.end(), input.options.begin(), input.options.end());
+    append(args, {"-i", input.url});
+
+    const auto video = fmt::format("[0:v:0]{},scale={}:{}:force_original_aspect_ratio=decrease,"
+                                   "pad={}:{}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={},format=yuv420p[v]",
+                                   video_repair(profile.fps), width, height, width, height, profile.fps);
+    const auto audio =
+        shape.has_audio
+            ? fmt::format("[0:a:0]{},aresample={}:async=1000:first_pts=0,aformat=sample_fmts=fltp:"
+                          "channel_layouts=stereo[a]",
+                          audio_repair(), profile.audio_rate)
+            : fmt::format("anullsrc=r={}:cl=stereo[a]", profile.audio_rate);
+    append(args, {"-filter_complex", video + ";" + audio, "-map", "[v]", "-map", "[a]"});
+
+    append(args, {"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high",
+                  "-pix_fmt", "yuv420p", "-bf", "0", "-g", std::to_string(gop_frames), "-keyint_min",
+                  std::to_string(gop_frames), "-sc_threshold", "0", "-force_key_frames",
+                  fmt::format("expr:gte(t,n_forced*{})", profile.gop_seconds), "-b:v", fmt::format("{}k", kbps),
+                  "-minrate", fmt::format("{}k", kbps), "-maxrate", fmt::format("{}k", kbps), "-bufsize",
+                  fmt::format("{}k", kbps), "-x264-params", "nal-hrd=cbr:open-gop=0", "-r",
+                  std::to_string(profile.fps), "-fps_mode", "cfr"});
+    append(args, {"-c:a", "aac", "-profile:a", "aac_low", "-b:a", fmt::format("{}k", profile.audio_kbps), "-ar",
+                  std::to_string(profile.audio_rate), "-ac", "2"});
+    if (!shape.has_audio) {
+        args.push_back("-shortest");
+    }
+    append(args, {"-max_muxing_queue_size", "1024", "-f", output_format(output)});
+    if (output_format(output) == "flv") {
+        append(args, {"-flvflags", "no_duration_filesize"});
+    }
+    args.insert(args.end(), output.options.begin(), output.options.end());
+    args.push_back(output.url);
+    return args;
+}
+
+std::vector<std::string> seed_command(const Endpoint& input, const Endpoint& output)
+{
+    std::vector<std::string> args = {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning"};
+    args.insert(args.end(), input.options.begin(), input.options.end());
+    append(args, {"-i", input.url, "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "30",
+                  "-keyint_min", "30", "-sc_threshold", "0", "-b:v", "2M", "-maxrate", "2.5M", "-bufsize", "4M",
+                  "-c:a", "aac", "-ar", "44100", "-ac", "1", "-b:a", "128k", "-f", "flv"});
+    args.insert(args.end(), output.options.begin(), output.options.end());
+    args.push_back(output.url);
+    return args;
+}
+
+} // namespace mtxrelay::ffmpeg

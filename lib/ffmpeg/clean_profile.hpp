@@ -1,0 +1,52 @@
+#pragma once
+
+#include "ffmpeg/endpoint.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mtxrelay::ffmpeg {
+
+// A quality preset: the frame's long and short side and the video bitrate at 30 fps.
+struct Quality {
+    std::string name;
+    int long_side = 1280;
+    int short_side = 720;
+    int video_kbps = 3000;
+};
+
+// 480p, 720p, 1080p; each keeps the combined bitrate inside Cloudflare's 2-14 Mbps.
+const std::vector<Quality>& qualities();
+std::optional<Quality> find_quality(const std::string& name);
+
+// The clean output contract (SPEC §6) in numbers.
+struct CleanProfile {
+    Quality quality = qualities()[1];
+    int fps = 30;
+    int gop_seconds = 2;
+    int audio_kbps = 128;
+    int audio_rate = 48000;
+    // Video bitrate after scaling to the frame rate (60 fps gets more bits than 30).
+    int video_kbps() const;
+};
+
+// What the probe learned about the input, which shapes the command.
+struct InputShape {
+    bool has_audio = true;
+    bool portrait = false; // height > width: the output is portrait too (scaled and padded)
+};
+
+// The ffmpeg argv (starting with "ffmpeg") that turns a dirty input into the clean contract:
+// timestamp repair (steps < 0 or > 0.5 s become one frame), CFR, time-based closed GOPs,
+// no B-frames, CBR with filler, AAC-LC 48 kHz stereo (silence when the input has none).
+std::vector<std::string> clean_command(const CleanProfile& profile, const InputShape& shape, const Endpoint& input,
+                                       const Endpoint& output, bool realtime);
+
+// The seeds' original command (SPEC §7), kept for comparison tests and benchmarks.
+std::vector<std::string> seed_command(const Endpoint& input, const Endpoint& output);
+
+// Frame size for a profile and orientation.
+std::pair<int, int> frame_size(const CleanProfile& profile, bool portrait);
+
+} // namespace mtxrelay::ffmpeg

@@ -1,0 +1,35 @@
+#include "ffmpeg/endpoint.hpp"
+
+#include "core/strings.hpp"
+
+#include <fmt/format.h>
+
+namespace mtxrelay::ffmpeg {
+
+Endpoint local_rtmp(const std::string& host, int port, const std::string& path)
+{
+    Endpoint endpoint;
+    endpoint.url = fmt::format("rtmp://{}:{}/{}", host, port, path);
+    endpoint.network = true;
+    const size_t slash = path.find('/');
+    if (slash != std::string::npos) {
+        endpoint.options = {"-rtmp_app", path.substr(0, slash), "-rtmp_playpath", path.substr(slash + 1)};
+    }
+    return endpoint;
+}
+
+Endpoint from_url(const std::string& url)
+{
+    Endpoint endpoint;
+    endpoint.url = url;
+    const size_t scheme_end = url.find("://");
+    endpoint.network = scheme_end != std::string::npos && !core::starts_with_ci(url, "file://");
+    return endpoint;
+}
+
+std::string output_format(const Endpoint& endpoint)
+{
+    return core::starts_with_ci(endpoint.url, "srt://") ? "mpegts" : "flv";
+}
+
+} // namespace mtxrelay::ffmpeg

@@ -1,0 +1,206 @@
+#include "ffmpeg/supervisor.hpp"
+
+#include "core/log.hpp"
+#include "core/redact.hpp"
+
+#include <fmt/format.h>
+
+namespace mtxrelay::ffmpeg {
+
+using namespace std::chrono;
+
+const char* state_name(RunState state)
+{
+    switch (state) {
+    case RunState::starting: return "starting";
+    case RunState::streaming: return "streaming";
+    case RunState::backoff: return "starting"; // waiting to retry reads as starting to the cloud
+    case RunState::error: return "error";
+    case RunState::stopping: return "stopping";
+    case RunState::stopped: return "ready";
+    }
+    return "starting";
+}
+
+Supervisor::Supervisor(std::string label, CommandSource command, SupervisorSettings settings)
+    : m_label(std::move(label)), m_command(std::move(command)), m_settings(std::move(settings)),
+      m_rng(core::make_rng()), m_log(m_label)
+{
+}
+
+std::optional<pid_t> Supervisor::pid() const
+{
+    if (m_child && m_child->running()) {
+        return m_child->pid();
+    }
+    return std::nullopt;
+}
+
+void Supervisor::append_fds(std::vector<pollfd>& fds) const
+{
+    if (!m_child) {
+        return;
+    }
+    for (int fd : {m_child->stdout_fd(), m_child->stderr_fd()}) {
+        if (fd >= 0) {
+            fds.push_back({fd, POLLIN, 0});
+        }
+    }
+}
+
+void Supervisor::start(Clock::time_point now, std::vector<SupervisorEvent>& events)
+{
+    auto next = m_command();
+    if (next.finish) {
+        m_state = RunState::stopped;
+        m_stopped = true;
+        events.push_back({SupervisorEvent::Kind::finished, next.reason});
+        return;
+    }
+    if (!next.argv) {
+        on_run_end(now, next.reason, true, events);
+        return;
+    }
+    process::SpawnOptions options;
+    options.argv = *next.argv;
+    options.out = process::Stdio::pipe;
+    options.err = process::Stdio::pipe;
+    auto child = process::Child::spawn(options);
+    ++m_restarts;
+    m_last_exit.reset();
+    if (!child) {
+        on_run_end(now, child.error().message, true, events);
+        return;
+    }
+    m_child.emplace(std::move(child.value()));
+    m_out_lines = process::LineBuffer();
+    m_err_lines = process::LineBuffer();
+    m_parser = ProgressParser();
+    m_last_size = -1;
+    m_last_time = -1;
+    m_run_started = now;
+    m_last_advance = now;
+    m_streaming_since.reset();
+    if (m_state != RunState::error) {
+        m_state = RunState::starting;
+    }
+    core::log::info("{}: started ffmpeg pid {}{}", m_label, m_child->pid(),
+                    m_restarts > 0 ? fmt::format(" (restart {})", m_restarts) : "");
+    events.push_back({SupervisorEvent::Kind::started, {}});
+}
+
+void Supervisor::read_output(Clock::time_point now, std::vector<SupervisorEvent>& events)
+{
+    if (m_child->stdout_fd() >= 0 && !process::read_available(m_child->stdout_fd(), m_out_lines)) {
+        m_child->close_stdout();
+    }
+    while (auto line = m_out_lines.next_line()) {
+        auto block = m_parser.feed(*line);
+        if (!block) {
+            continue;
+        }
+        m_progress = *block;
+        const bool advanced = m_progress.total_size > m_last_size || m_progress.out_time_us > m_last_time;
+        if (advanced) {
+            if (m_last_size >= 0 && m_progress.total_size > m_last_size && !m_streaming_since) {
+                m_streaming_since = now;
+                m_state = RunState::streaming;
+                events.push_back({SupervisorEvent::Kind::streaming, {}});
+            }
+            m_last_size = std::max(m_last_size, m_progress.total_size);
+            m_last_time = std::max(m_last_time, m_progress.out_time_us);
+            m_last_advance = now;
+        }
+    }
+    if (m_child->stderr_fd() >= 0 && !process::read_available(m_child->stderr_fd(), m_err_lines)) {
+        m_child->close_stderr();
+    }
+    while (auto line = m_err_lines.next_line()) {
+        m_log.line(*line);
+    }
+}
+
+void Supervisor::on_run_end(Clock::time_point now, const std::string& reason, bool failure,
+                            std::vector<SupervisorEvent>& events)
+{
+    m_log.flush();
+    const bool was_stable = m_streaming_since && now - *m_streaming_since >= m_settings.stable_after;
+    if (was_stable) {
+        m_failures = 0;
+    }
+    if (failure) {
+        ++m_failures;
+        m_last_error = reason;
+    }
+    m_child.reset();
+    m_streaming_since.reset();
+    if (m_stopped) {
+        m_state = RunState::stopped;
+        return;
+    }
+    const auto wait = m_settings.backoff.delay(std::max(0, m_failures - 1), m_rng);
+    m_next_start = now + wait;
+    m_state = m_failures >= m_settings.error_after ? RunState::error : RunState::backoff;
+    core::log::warn("{}: {}; restarting in {:.1f} s (failure {} in a row)", m_label, reason,
+                    duration_cast<milliseconds>(wait).count() / 1000.0, m_failures);
+    events.push_back({SupervisorEvent::Kind::exited, reason});
+}
+
+std::vector<SupervisorEvent> Supervisor::step(Clock::time_point now)
+{
+    std::vector<SupervisorEvent> events;
+    if (m_stopped) {
+        return events;
+    }
+    if (!m_child) {
+        if (now >= m_next_start) {
+            start(now, events);
+        }
+        return events;
+    }
+    read_output(now, events);
+    if (const auto status = m_child->try_wait()) {
+        // Drain what the child wrote before exiting.
+        read_output(now, events);
+        m_last_exit = *status;
+        if (status->code == 0 && status->signal == 0 && m_finish_on_clean_exit) {
+            m_log.flush();
+            m_child.reset();
+            m_stopped = true;
+            m_state = RunState::stopped;
+            events.push_back({SupervisorEvent::Kind::finished, "ffmpeg finished"});
+            return events;
+        }
+        const auto tail = m_log.last_line().empty() ? std::string() : ": " + m_log.last_line();
+        on_run_end(now, fmt::format("ffmpeg {}{}", status->describe(), tail), true, events);
+        return events;
+    }
+    const auto limit = m_streaming_since ? m_settings.stall_timeout : m_settings.startup_grace;
+    if (now - m_last_advance > limit) {
+        const auto reason = fmt::format("no output progress for {} s (stalled input or output)",
+                                        duration_cast<seconds>(now - m_last_advance).count());
+        core::log::warn("{}: {}: stopping ffmpeg pid {}", m_label, reason, m_child->pid());
+        m_last_exit = m_child->stop(m_settings.stop_steps);
+        events.push_back({SupervisorEvent::Kind::stalled, reason});
+        on_run_end(now, reason, true, events);
+    }
+    return events;
+}
+
+void Supervisor::stop()
+{
+    m_stopped = true;
+    if (m_child) {
+        m_state = RunState::stopping;
+        const auto status = m_child->stop(m_settings.stop_steps);
+        std::vector<SupervisorEvent> ignored;
+        read_output(Clock::now(), ignored);
+        m_last_exit = status;
+        core::log::info("{}: ffmpeg pid {} stopped ({})", m_label, m_child->pid(), status.describe());
+        m_child.reset();
+    }
+    m_log.flush();
+    m_state = RunState::stopped;
+}
+
+} // namespace mtxrelay::ffmpeg

@@ -1,0 +1,109 @@
+#pragma once
+
+#include "core/backoff.hpp"
+#include "ffmpeg/log_relay.hpp"
+#include "ffmpeg/progress.hpp"
+#include "process/child.hpp"
+#include "process/line_buffer.hpp"
+
+#include <poll.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace mtxrelay::ffmpeg {
+
+using Clock = std::chrono::steady_clock;
+
+// Where one supervised ffmpeg stands (also the per-destination states of relay-restream).
+enum class RunState { starting, streaming, backoff, error, stopping, stopped };
+const char* state_name(RunState state);
+
+struct SupervisorSettings {
+    core::Backoff backoff{std::chrono::milliseconds(1000), std::chrono::milliseconds(30000)};
+    std::chrono::seconds stable_after{60};   // a run this long resets the backoff
+    std::chrono::seconds stall_timeout{10};  // no output progress this long: kill and restart
+    std::chrono::seconds startup_grace{20};  // a new run may take this long to show progress
+    int error_after = 3;                     // consecutive failures before the state reads `error`
+    std::vector<process::StopStep> stop_steps = {
+        {SIGINT, std::chrono::milliseconds(2000)}, {SIGTERM, std::chrono::milliseconds(500)},
+        {SIGKILL, std::chrono::milliseconds(1000)}};
+};
+
+// Something the owner may want to report (status posts, log lines).
+struct SupervisorEvent {
+    enum class Kind { started, streaming, exited, stalled, finished } kind;
+    std::string reason;
+};
+
+// What the next run should execute, decided by the owner just before each start: an argv to
+// run; or finish (e.g. the input is gone for good: supervision ends in `stopped`); or neither,
+// which counts as a failed start with `reason` and is retried after the backoff.
+struct NextRun {
+    std::optional<std::vector<std::string>> argv;
+    bool finish = false;
+    std::string reason;
+};
+using CommandSource = std::function<NextRun()>;
+
+// Runs one ffmpeg at a time and keeps it running: reads -progress on stdout, relays stderr
+// (masked, rate-limited), restarts on exit or stall with exponential backoff and jitter that
+// resets after stable output. Non-blocking: the owner polls fds() and calls step().
+class Supervisor {
+public:
+    Supervisor(std::string label, CommandSource command, SupervisorSettings settings = {});
+
+    // Descriptors to poll (the running child's stdout and stderr).
+    void append_fds(std::vector<pollfd>& fds) const;
+    // Reads output, detects exit and stalls, (re)starts when due.
+    std::vector<SupervisorEvent> step(Clock::time_point now);
+    // Stops the child (stop steps) and ends supervision.
+    void stop();
+    // Treat a clean exit (code 0) as the end of the job rather than a failure (file inputs).
+    void set_finish_on_clean_exit(bool finish) { m_finish_on_clean_exit = finish; }
+
+    RunState state() const { return m_state; }
+    int restarts() const { return m_restarts; }
+    int consecutive_failures() const { return m_failures; }
+    const Progress& progress() const { return m_progress; }
+    const std::string& last_error() const { return m_last_error; }
+    std::optional<pid_t> pid() const;
+    std::optional<Clock::time_point> streaming_since() const { return m_streaming_since; }
+    std::optional<process::ExitStatus> last_exit() const { return m_last_exit; }
+
+private:
+    void start(Clock::time_point now, std::vector<SupervisorEvent>& events);
+    void read_output(Clock::time_point now, std::vector<SupervisorEvent>& events);
+    void on_run_end(Clock::time_point now, const std::string& reason, bool failure,
+                    std::vector<SupervisorEvent>& events);
+
+    std::string m_label;
+    CommandSource m_command;
+    SupervisorSettings m_settings;
+    std::mt19937_64 m_rng;
+    LogRelay m_log;
+    std::optional<process::Child> m_child;
+    process::LineBuffer m_out_lines;
+    process::LineBuffer m_err_lines;
+    ProgressParser m_parser;
+    Progress m_progress;
+    RunState m_state = RunState::starting;
+    bool m_finish_on_clean_exit = false;
+    bool m_stopped = false;
+    int m_restarts = -1; // the first start is not a restart
+    int m_failures = 0;
+    std::string m_last_error;
+    std::optional<process::ExitStatus> m_last_exit;
+    Clock::time_point m_next_start{};
+    Clock::time_point m_run_started{};
+    Clock::time_point m_last_advance{};
+    std::optional<Clock::time_point> m_streaming_since;
+    long long m_last_size = -1;
+    long long m_last_time = -1;
+};
+
+} // namespace mtxrelay::ffmpeg
