@@ -9,17 +9,20 @@ namespace {
 // Replaces any timestamp step below 0 or above half a second by one nominal duration, so a
 // publisher's clock jump neither freezes the picture (forward) nor stalls the CFR stage
 // (backward). Measured on this machine: content kept, jump dropped (SPEC §8).
+// The first frame keeps its time (capped at 10 s) so audio and video keep their relative
+// offset: a reader joining a live stream gets audio at once but video only from the next
+// keyframe, and zeroing both would put the sound ahead of the picture for good.
 std::string video_repair(int fps)
 {
-    return fmt::format("setpts='if(eq(N,0),0,PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+gt(PTS-PREV_INPTS,0.5/TB),"
-                       "1/({}*TB),PTS-PREV_INPTS))'",
+    return fmt::format("setpts='if(eq(N,0),clip(PTS,0,10/TB),PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+"
+                       "gt(PTS-PREV_INPTS,0.5/TB),1/({}*TB),PTS-PREV_INPTS))'",
                        fps);
 }
 
 std::string audio_repair()
 {
-    return "asetpts='if(eq(N,0),0,PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+gt(PTS-PREV_INPTS,0.5/TB),"
-           "NB_SAMPLES/(SR*TB),PTS-PREV_INPTS))'";
+    return "asetpts='if(eq(N,0),clip(PTS,0,10/TB),PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+"
+           "gt(PTS-PREV_INPTS,0.5/TB),NB_SAMPLES/(SR*TB),PTS-PREV_INPTS))'";
 }
 
 void append(std::vector<std::string>& args, std::initializer_list<std::string> more)
@@ -72,7 +75,9 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
                                      "-progress", "pipe:1", "-stats_period", "1"};
     append(args, {"-fflags", "+genpts+discardcorrupt", "-threads", "1"});
     if (input.network) {
-        append(args, {"-rw_timeout", "5000000"});
+        // Longer than a publisher's pause on a forward timestamp jump (ffmpeg -re style pacing
+        // sends nothing for the jump's length); a frozen input is caught by the stall timeout.
+        append(args, {"-rw_timeout", "10000000"});
     }
     if (realtime) {
         args.push_back("-re");
@@ -81,7 +86,7 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
     append(args, {"-i", input.url});
 
     const auto video = fmt::format("[0:v:0]{},scale={}:{}:force_original_aspect_ratio=decrease,"
-                                   "pad={}:{}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={},format=yuv420p[v]",
+                                   "pad={}:{}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={}:start_time=0,format=yuv420p[v]",
                                    video_repair(profile.fps), width, height, width, height, profile.fps);
     const auto audio =
         shape.has_audio
