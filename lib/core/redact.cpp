@@ -113,7 +113,7 @@ std::string redact_assignments(std::string_view text)
 
 std::string redact_bearer(std::string text)
 {
-    static constexpr std::string_view k_bearer = "bearer ";
+    static constexpr std::string_view k_bearer = "bearer";
     const auto lower = to_lower(text);
     std::string out;
     size_t i = 0;
@@ -123,12 +123,16 @@ std::string redact_bearer(std::string text)
             out.append(text, i, std::string::npos);
             return out;
         }
-        size_t end = at + k_bearer.size();
+        size_t start = at + k_bearer.size();
+        while (start < text.size() && (text[start] == ' ' || text[start] == '\t')) {
+            ++start;
+        }
+        size_t end = start;
         while (end < text.size() && !ends_url(text[end]) && text[end] != ',') {
             ++end;
         }
-        out.append(text, i, at + k_bearer.size() - i);
-        out.append(end > at + k_bearer.size() ? k_mask : "");
+        out.append(text, i, start - i);
+        out.append(start > at + k_bearer.size() && end > start ? k_mask : text.substr(start, end - start));
         i = end;
     }
 }
@@ -150,11 +154,22 @@ std::string redact_literals(std::string text)
 
 bool is_secret_parameter(std::string_view name)
 {
-    static constexpr std::array<std::string_view, 9> k_fragments = {"key",  "token",    "pass",       "secret", "sig",
-                                                                    "auth", "streamid", "credential", "session"};
-    const auto lower = to_lower(name);
-    return std::any_of(k_fragments.begin(), k_fragments.end(),
-                       [&](std::string_view fragment) { return lower.find(fragment) != std::string::npos; });
+    // Whole words of the name count ("stream_key", "x-amz-signature", "access_token"), so
+    // "keyint" or "signal" stay readable.
+    static constexpr std::array<std::string_view, 19> k_words = {
+        "key",       "streamkey", "apikey",     "token",  "pass",       "password", "passwd",
+        "passphrase", "secret",   "sig",        "signature", "auth",    "authorization", "streamid",
+        "credential", "credentials", "session", "sessionid", "jwt"};
+    for (const auto& word : split(to_lower(name), '_')) {
+        for (const auto& part : split(word, '-')) {
+            for (const auto& piece : split(part, '.')) {
+                if (std::find(k_words.begin(), k_words.end(), piece) != k_words.end()) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
 }
 
 std::string redact_url(std::string_view url)
@@ -177,13 +192,15 @@ std::string redact_url(std::string_view url)
     }
     out += authority;
 
-    const size_t path_end = std::min(rest.find_first_of("?#"), rest.size());
+    const size_t path_end = std::min(rest.find_first_of(to_lower(scheme) == "srt" ? "?" : "?#"), rest.size());
     const auto path = rest.substr(0, path_end);
     out += is_stream_scheme(scheme) ? redact_stream_path(path) : std::string(path);
     rest.remove_prefix(path_end);
 
     if (!rest.empty() && rest.front() == '?') {
-        const size_t query_end = std::min(rest.find('#'), rest.size());
+        // SRT stream ids ("#!::r=live/x,m=publish") contain a literal '#': no fragment there.
+        const bool srt = to_lower(scheme) == "srt";
+        const size_t query_end = srt ? rest.size() : std::min(rest.find('#'), rest.size());
         out += "?" + redact_query(rest.substr(1, query_end - 1));
         rest.remove_prefix(query_end);
     }

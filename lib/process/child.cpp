@@ -3,6 +3,7 @@
 #include "core/env.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,14 +47,14 @@ void close_fd(int& fd)
     if (options.new_process_group && ::setpgid(0, 0) != 0) {
         fail(errno);
     }
-    sigset_t empty;
-    sigemptyset(&empty);
-    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
     for (int sig = 1; sig < NSIG; ++sig) {
         if (sig != SIGKILL && sig != SIGSTOP) {
             ::signal(sig, SIG_DFL);
         }
     }
+    sigset_t empty;
+    sigemptyset(&empty);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
     if (::dup2(null_fd, STDIN_FILENO) < 0) {
         fail(errno);
     }
@@ -129,8 +130,17 @@ core::Result<Child> Child::spawn(const SpawnOptions& options)
         return Failure{core::ErrorKind::failed, message};
     }
 
+    // Block every signal across fork so no handler of ours runs in the child before it resets
+    // dispositions; the child unblocks after the reset.
+    sigset_t all;
+    sigset_t previous;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &previous);
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
+    if (pid != 0) {
+        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    }
     if (pid < 0) {
         const auto message = core::errno_message("fork for " + options.argv[0]);
         cleanup();

@@ -15,6 +15,11 @@ std::optional<std::string> LineBuffer::next_line()
 {
     while (true) {
         const size_t end = m_pending.find_first_of("\r\n");
+        if (end != std::string::npos && end > m_max_line) {
+            std::string line = m_pending.substr(0, m_max_line);
+            m_pending.erase(0, m_max_line);
+            return line;
+        }
         if (end == std::string::npos) {
             if (m_pending.size() > m_max_line) {
                 std::string line = m_pending.substr(0, m_max_line);

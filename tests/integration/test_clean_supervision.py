@@ -1,0 +1,181 @@
+"""relay-clean's supervision, driven the way an operator or MediaMTX would and checked by
+what they would notice: the sink receiving video, the stream-status events the cloud got,
+the ffmpeg that is gone. Real ffmpeg, nginx-rtmp (the publisher side), relay-devcloud and
+one-connection ffmpeg RTMP sinks, all on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import harness
+from harness import HarnessTestCase, wait_for
+
+TOKEN = "tok-SENTINEL-c1e4n"
+SINK_KEY = "sinkkey-SENTINEL-93ab"
+SECRETS = [TOKEN, SINK_KEY]
+
+
+def ffmpeg_children(pid: int) -> list[int]:
+    """relay-clean's ffmpeg (not its ffprobe) among its descendants."""
+    return [p for p in harness.descendants(pid) if (harness.proc_info(p) or harness.ProcInfo).comm == "ffmpeg"]
+
+
+class CleanSupervisionTest(HarnessTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.cloud = self.h.start_devcloud({"token": TOKEN, "streams": {"alice/s1": {}}})
+        self.ngx = self.h.start_nginx([{"name": "live"}])
+        media = self.h.make_test_media(120, size="640x360", gop_seconds=2)
+        self.publisher = self.h.publish(media, "live", "alice/s1")
+        self.ngx.wait_publishing("live", "alice/s1")
+
+    # -- helpers -----------------------------------------------------------
+    def start_clean(self, sink_port: int, *extra: str) -> harness.Proc:
+        argv = [self.h.bin("relay-clean"), "--user", "alice", "--stream", "s1", "--rtmp-port",
+                str(self.ngx.rtmp_port), "--output", f"rtmp://127.0.0.1:{sink_port}/live/{SINK_KEY}",
+                "--quality", "480p", "--status-interval", "2", *extra]
+        return self.h.spawn(argv, env=self.cloud.env(), name="relay-clean")
+
+    def sink(self, port: int, name: str) -> harness.Proc:
+        return self.h.listen_sink(port, app="live", key=SINK_KEY, out_path=self.h.path(f"{name}.flv"))
+
+    def statuses(self) -> list[str]:
+        return [e["body"]["status"] for e in self.cloud.events("stream-status")]
+
+    def wait_active(self, count: int = 1, timeout: float = 40.0) -> None:
+        wait_for(lambda: self.statuses().count("active") >= count, timeout, 0.2,
+                 f"{count} 'active' stream-status event(s)")
+
+    def assert_file_grows(self, path: os.PathLike, timeout: float = 15.0) -> None:
+        first = wait_for(lambda: os.path.getsize(path) if os.path.exists(path) and os.path.getsize(path) > 0 else None,
+                         timeout, 0.2, f"{path} to receive data")
+        wait_for(lambda: os.path.getsize(path) > first + 50_000, timeout, 0.2, f"{path} to keep growing")
+
+    def assert_clean_logs(self, proc: harness.Proc) -> None:
+        harness.assert_no_secrets([proc.stderr_text(), proc.stdout_text()], SECRETS)
+        harness.assert_no_secrets([harness.json.dumps(self.cloud.events())], SECRETS)
+
+    # -- tests -------------------------------------------------------------
+    def test_sink_down_at_start_backs_off_then_goes_active(self) -> None:
+        port = self.h.free_port()
+        clean = self.start_clean(port)
+        clean.wait_for_output(r"restarting in", timeout=30)
+        self.assertNotIn("active", self.statuses())
+        sink = self.sink(port, "late-sink")
+        self.wait_active()
+        self.assert_file_grows(sink.extra["out_path"])
+        rc, took = self.h.stop(clean, signal.SIGINT, timeout=10)
+        self.assertEqual(rc, 130)
+        self.assertLessEqual(took, 5.0)
+        statuses = self.statuses()
+        self.assertEqual(statuses[-1], "stopped", statuses)
+        self.assertIn("active", statuses)
+        self.assertLess(statuses.index("error"), statuses.index("active"), statuses)
+        self.assert_clean_logs(clean)
+
+    def test_sink_dropped_mid_stream_restarts_and_recovers(self) -> None:
+        port = self.h.free_port()
+        first_sink = self.sink(port, "sink-1")
+        clean = self.start_clean(port)
+        self.wait_active()
+        self.assert_file_grows(first_sink.extra["out_path"])
+        first_ffmpeg = ffmpeg_children(clean.pid)
+        self.assertEqual(len(first_ffmpeg), 1)
+        self.h.stop(first_sink, signal.SIGKILL, check=False)
+        wait_for(lambda: "error" in self.statuses(), 30, 0.2, "an 'error' status after the sink dropped")
+        second_sink = self.sink(port, "sink-2")
+        self.wait_active(count=2, timeout=60)
+        self.assert_file_grows(second_sink.extra["out_path"])
+        now = ffmpeg_children(clean.pid)
+        self.assertEqual(len(now), 1)
+        self.assertNotEqual(now, first_ffmpeg, "ffmpeg was not restarted")
+        self.assertIn("restart", clean.stderr_text())
+        self.h.stop(clean, signal.SIGINT)
+        self.assert_clean_logs(clean)
+
+    def test_frozen_publisher_is_detected_within_15_s(self) -> None:
+        port = self.h.free_port()
+        self.sink(port, "sink")
+        clean = self.start_clean(port)
+        self.wait_active()
+        encoder = ffmpeg_children(clean.pid)
+        self.assertEqual(len(encoder), 1)
+        os.kill(self.publisher.pid, signal.SIGSTOP)
+        frozen_at = time.monotonic()
+        try:
+            clean.wait_for_output(r"no output progress|stalled", timeout=15)
+            wait_for(lambda: not harness.pid_alive(encoder[0]), 15 - (time.monotonic() - frozen_at), 0.1,
+                     "the stalled ffmpeg to be stopped")
+            self.assertLess(time.monotonic() - frozen_at, 15.0)
+            self.assertIn("error", self.statuses())
+        finally:
+            os.kill(self.publisher.pid, signal.SIGCONT)
+        self.h.stop(clean, signal.SIGINT)
+
+    def test_sigint_stops_ffmpeg_and_exits_within_5_s(self) -> None:
+        port = self.h.free_port()
+        self.sink(port, "sink")
+        clean = self.start_clean(port)
+        self.wait_active()
+        encoder = ffmpeg_children(clean.pid)
+        self.assertEqual(len(encoder), 1)
+        rc, took = self.h.stop(clean, signal.SIGINT, timeout=10)
+        self.assertEqual(rc, 130)
+        self.assertLessEqual(took, 5.0)
+        self.assertFalse(harness.pid_alive(encoder[0]), "ffmpeg outlived relay-clean")
+        self.assertEqual(harness.descendants(clean.pid), [])
+        self.assertEqual(self.statuses()[-1], "stopped")
+        stopped = self.cloud.events("stream-status")[-1]["body"]
+        self.assertIn("signal 2", stopped["reason"])
+        self.assertIn("exiting (130)", clean.stderr_text().splitlines()[-1])
+        self.assert_clean_logs(clean)
+
+    def test_sigkill_of_relay_clean_takes_its_ffmpeg_along(self) -> None:
+        port = self.h.free_port()
+        self.sink(port, "sink")
+        clean = self.start_clean(port)
+        self.wait_active()
+        encoder = ffmpeg_children(clean.pid)
+        self.assertEqual(len(encoder), 1)
+        os.kill(clean.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        wait_for(lambda: not harness.pid_alive(encoder[0]), 1.0, 0.02, "ffmpeg to die with relay-clean")
+        self.assertLess(time.monotonic() - killed_at, 1.0)
+
+    def test_a_hanging_cloud_never_interrupts_the_video_and_status_is_retried(self) -> None:
+        self.cloud.add_faults("/api/rtmp-relay/stream-status", [{"hang_ms": 15000}, {"status": 500}, {"status": 503}])
+        port = self.h.free_port()
+        sink = self.sink(port, "sink")
+        clean = self.start_clean(port)
+        self.assert_file_grows(sink.extra["out_path"], timeout=30)
+        self.wait_active(timeout=60)
+        size_during_outage = os.path.getsize(sink.extra["out_path"])
+        self.assertGreater(size_during_outage, 0)
+        codes = [r["status"] for r in self.cloud.requests() if r["path"] == "/api/rtmp-relay/stream-status"]
+        # The hung request is answered (503, the fault's default) only after 15 s; meanwhile the
+        # client gave up on it, and the retries met the 500 and 503 before one got through.
+        self.assertIn(500, codes)
+        self.assertEqual(codes.count(200) >= 1, True, codes)
+        self.h.stop(clean, signal.SIGINT)
+        self.assertEqual(self.statuses()[-1], "stopped")
+        self.assert_clean_logs(clean)
+
+    def test_without_a_cloud_the_video_still_flows(self) -> None:
+        port = self.h.free_port()
+        sink = self.sink(port, "sink")
+        dead_cloud = f"http://127.0.0.1:{self.h.free_port()}"
+        argv = [self.h.bin("relay-clean"), "--user", "alice", "--stream", "s1", "--rtmp-port", str(self.ngx.rtmp_port),
+                "--output", f"rtmp://127.0.0.1:{port}/live/{SINK_KEY}", "--quality", "480p", "--cloud-url", dead_cloud]
+        clean = self.h.spawn(argv, env={"CLOUD_API_TOKEN": TOKEN}, name="relay-clean")
+        self.assert_file_grows(sink.extra["out_path"], timeout=30)
+        clean.wait_for_output(r"stream-status 'active' not delivered", timeout=60)
+        rc, took = self.h.stop(clean, signal.SIGINT, timeout=10)
+        self.assertEqual(rc, 130)
+        self.assertLessEqual(took, 5.0)
+        self.assert_clean_logs(clean)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,127 @@
+#include "devcloud/validate.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using mtxrelay::devcloud::AuthDecision;
+using mtxrelay::devcloud::DevCloudConfig;
+using mtxrelay::devcloud::DevCloudState;
+using mtxrelay::devcloud::StreamConfig;
+using mtxrelay::devcloud::validate_publisher;
+using nlohmann::json;
+
+namespace {
+
+const std::string k_key = "publish-key-31337";
+
+DevCloudState make_state()
+{
+    DevCloudConfig config;
+    StreamConfig stream;
+    stream.stream_keys = {"other-key", k_key};
+    config.streams["alice/s1"] = stream;
+    config.streams["bob/nokeys"] = StreamConfig{};
+    return DevCloudState(config);
+}
+
+// A MediaMTX authMethod: http request body.
+std::string auth_body(const std::string& action, const std::string& path, const std::string& ip = "203.0.113.7",
+                      json extra = json::object())
+{
+    json body = {{"ip", ip},     {"user", ""},         {"password", ""}, {"token", ""}, {"action", action},
+                 {"path", path}, {"protocol", "rtmp"}, {"id", nullptr},  {"query", ""}};
+    body.update(extra);
+    return body.dump();
+}
+
+AuthDecision decide(const std::string& body)
+{
+    static const DevCloudState state = make_state();
+    return validate_publisher(state, body);
+}
+
+} // namespace
+
+TEST_CASE("publishing with the right key is allowed via password, token or query", "[devcloud][validate]")
+{
+    for (const auto& extra : {json{{"password", k_key}}, json{{"token", k_key}}, json{{"query", "key=" + k_key}},
+                              json{{"query", "?token=" + k_key}}, json{{"query", "a=1&pass=" + k_key}},
+                              json{{"query", "password=" + k_key + "&b=2"}}}) {
+        CAPTURE(extra.dump());
+        const auto decision = decide(auth_body("publish", "live/alice/s1", "203.0.113.7", extra));
+        CHECK(decision.allowed);
+        CHECK(decision.reason.find(k_key) == std::string::npos);
+    }
+}
+
+TEST_CASE("publishing with a wrong or missing key is refused", "[devcloud][validate]")
+{
+    for (const auto& extra : {json::object(), json{{"password", "wrong-key-1"}}, json{{"query", "key=wrong-key-2"}},
+                              json{{"query", "key=" + k_key.substr(1)}}, json{{"user", k_key}},
+                              json{{"query", "other=" + k_key}}, json{{"password", 31337}}}) {
+        CAPTURE(extra.dump());
+        const auto decision = decide(auth_body("publish", "live/alice/s1", "203.0.113.7", extra));
+        CHECK_FALSE(decision.allowed);
+        CHECK(decision.reason.find("wrong-key") == std::string::npos);
+    }
+}
+
+TEST_CASE("publishing to an unknown stream or outside live/ is refused", "[devcloud][validate]")
+{
+    const json with_key = {{"password", k_key}};
+    auto refused = [&](const std::string& path) {
+        CAPTURE(path);
+        const auto decision = decide(auth_body("publish", path, "203.0.113.7", with_key));
+        CHECK_FALSE(decision.allowed);
+        return decision.reason;
+    };
+    CHECK_THAT(refused("live/alice/unknown"), Catch::Contains("unknown stream"));
+    CHECK_THAT(refused("live/mallory/s1"), Catch::Contains("unknown stream"));
+    CHECK_THAT(refused("other/alice/s1"), Catch::Contains("live/"));
+    CHECK_THAT(refused("live/alice"), Catch::Contains("live/"));
+    CHECK_THAT(refused("live/alice/s1/extra"), Catch::Contains("live/"));
+    CHECK_FALSE(decide(auth_body("publish", "live/bob/nokeys", "203.0.113.7", {{"password", "anything"}})).allowed);
+}
+
+TEST_CASE("clean/ is published only from loopback", "[devcloud][validate]")
+{
+    for (const char* ip : {"127.0.0.1", "127.0.0.53", "::1", "::ffff:127.0.0.1"}) {
+        CAPTURE(ip);
+        CHECK(decide(auth_body("publish", "clean/alice/s1", ip)).allowed);
+    }
+    for (const char* ip : {"10.0.0.5", "192.168.1.2", "::ffff:10.0.0.5", "", "1270.0.0.1"}) {
+        CAPTURE(ip);
+        const auto decision = decide(auth_body("publish", "clean/alice/s1", ip, {{"password", k_key}}));
+        CHECK_FALSE(decision.allowed);
+        CHECK_THAT(decision.reason, Catch::Contains("clean/"));
+    }
+}
+
+TEST_CASE("reading and playback are open to anyone", "[devcloud][validate]")
+{
+    for (const char* action : {"read", "playback"}) {
+        CAPTURE(action);
+        CHECK(decide(auth_body(action, "live/alice/s1", "10.0.0.5")).allowed);
+        CHECK(decide(auth_body(action, "clean/alice/s1", "198.51.100.1")).allowed);
+    }
+}
+
+TEST_CASE("API and metrics access only from loopback", "[devcloud][validate]")
+{
+    for (const char* action : {"api", "metrics", "pprof"}) {
+        CAPTURE(action);
+        CHECK(decide(auth_body(action, "", "127.0.0.1")).allowed);
+        const auto decision = decide(auth_body(action, "", "10.0.0.5"));
+        CHECK_FALSE(decision.allowed);
+        CHECK_THAT(decision.reason, Catch::Contains(action));
+    }
+}
+
+TEST_CASE("a body that is not a JSON object is refused", "[devcloud][validate]")
+{
+    for (const char* body : {"", "not json", "[]", "\"publish\""}) {
+        CAPTURE(body);
+        CHECK_FALSE(decide(body).allowed);
+    }
+}
