@@ -75,11 +75,9 @@ Outcome perform_with_retry(Transport& transport, Request request, const RetryPol
     for (int attempt = 0; attempt < policy.max_attempts; ++attempt) {
         const auto left = duration_cast<milliseconds>(deadline - hooks.now());
         if (left.count() <= 0) {
-            outcome.reason =
-                fmt::format("{} (gave up: {} s deadline reached)", describe(outcome), policy.deadline.count() / 1000.0);
-            outcome.response.reset();
-            outcome.error = TransportError::timeout;
-            return outcome;
+            return Outcome{std::nullopt, TransportError::timeout,
+                           fmt::format("{} (gave up: {} s deadline reached)", describe(outcome),
+                                       policy.deadline.count() / 1000.0)};
         }
         request.total_timeout = std::min(per_attempt, left);
         request.connect_timeout = std::min(request.connect_timeout, left);
