@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <iostream>
 
 namespace mtxrelay::app {
@@ -99,6 +101,13 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     }
     if (options.output) {
         plan.output = ffmpeg::from_url(*options.output);
+        if (!plan.output.network && !options.overwrite && ::access(options.output->c_str(), F_OK) == 0) {
+            throw core::UsageError(fmt::format("output file '{}' exists: pass --overwrite to replace it",
+                                               *options.output));
+        }
+        if (!plan.output.network) {
+            plan.output.options = {"-y"};
+        }
     } else if (target == "local") {
         plan.output = ffmpeg::local_rtmp(rtmp.host, rtmp.port,
                                          fmt::format("clean/{}/{}", plan.context->user_id, plan.context->stream_id));
@@ -186,7 +195,8 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
         last_input_seen = Clock::now();
         ever_read = true;
         const auto& info = probe.value();
-        const ffmpeg::InputShape shape{info.has_audio, info.height > info.width};
+        const ffmpeg::InputShape shape{info.has_audio, info.height > info.width,
+                                       plan.input.network ? 0.0 : info.duration_seconds};
         core::log::info("input: {} {}x{}, {}", info.video_codec, info.width, info.height,
                         info.has_audio ? "audio " + info.audio_codec : "no audio (silence will be inserted)");
         return {build_command(options, plan, shape), false, {}};
@@ -210,6 +220,9 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
                 active = true;
                 reporter.post("active", stats(supervisor, started, plan.output.url));
                 next_status = now + plan.status_interval;
+            } else if ((event.kind == Kind::exited || event.kind == Kind::stalled) && !plan.output.network) {
+                // A restart would truncate the file written so far: a file output fails once.
+                finish_reason = "ffmpeg failed writing " + plan.output.url + ": " + event.reason;
             } else if (event.kind == Kind::exited || event.kind == Kind::stalled) {
                 active = false;
                 auto details = stats(supervisor, started, plan.output.url);
@@ -217,7 +230,7 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
                 reporter.post("error", details);
             }
         }
-        if (supervisor.state() == ffmpeg::RunState::stopped) {
+        if (supervisor.state() == ffmpeg::RunState::stopped || !finish_reason.empty()) {
             break;
         }
         if (supervisor.state() == ffmpeg::RunState::streaming) {
@@ -240,7 +253,7 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
     if (interrupted) {
         reason = fmt::format("stopped by signal {}", process::StopSignal::received());
         code = static_cast<int>(core::ExitCode::interrupted);
-    } else if (finish_reason == "the input never appeared") {
+    } else if (finish_reason == "the input never appeared" || finish_reason.rfind("ffmpeg failed", 0) == 0) {
         reason = finish_reason;
         code = static_cast<int>(core::ExitCode::failure);
     } else {

@@ -23,6 +23,7 @@ struct CleanOptions {
     std::optional<int> rtmp_port;
     std::string recipe = "clean";            // "seed": the seeds' command, for comparisons only
     bool realtime = false;                   // read the input at its own pace (-re), for files
+    bool overwrite = false;                  // replace an existing output file
 };
 
 // relay-clean: supervises one ffmpeg that turns the dirty input into the clean contract and

@@ -16,6 +16,8 @@ enum class ExitCode : int {
     auth_refused = 4,
     unreachable = 5,
     bad_response = 6,
+    input_unreadable = 7, // relay-inspect: the input cannot be read
+    probe_failed = 8,     // relay-inspect: ffprobe missing or its output unusable
     interrupted = 130,
 };
 

@@ -226,6 +226,10 @@ std::string redact(std::string_view text)
         while (end < text.size() && !ends_url(text[end])) {
             ++end;
         }
+        // "rtmp://h/app/key: Connection refused": trailing punctuation belongs to the sentence.
+        while (end > sep + 3 && std::string_view(":,;.)]").find(text[end - 1]) != std::string_view::npos) {
+            --end;
+        }
         out.append(text.substr(i, start - i));
         out.append(start < sep ? redact_url(text.substr(start, end - start))
                                : std::string(text.substr(start, end - start)));

@@ -19,9 +19,11 @@ std::string video_repair(int fps)
                        fps);
 }
 
+// Audio starts at 0: a reader joining nginx-rtmp mid-stream was measured getting a first audio
+// packet stamped seconds ahead of the next ones; keeping it would delay all sound by that much.
 std::string audio_repair()
 {
-    return "asetpts='if(eq(N,0),clip(PTS,0,10/TB),PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+"
+    return "asetpts='if(eq(N,0),0,PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+"
            "gt(PTS-PREV_INPTS,0.5/TB),NB_SAMPLES/(SR*TB),PTS-PREV_INPTS))'";
 }
 
@@ -35,7 +37,7 @@ void append(std::vector<std::string>& args, std::initializer_list<std::string> m
 const std::vector<Quality>& qualities()
 {
     static const std::vector<Quality> k_qualities = {
-        {"480p", 854, 480, 2200},
+        {"480p", 854, 480, 2800},
         {"720p", 1280, 720, 3000},
         {"1080p", 1920, 1080, 5000},
     };
@@ -93,7 +95,9 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
             ? fmt::format("[0:a:0]{},aresample={}:async=1000:first_pts=0,aformat=sample_fmts=fltp:"
                           "channel_layouts=stereo[a]",
                           audio_repair(), profile.audio_rate)
-            : fmt::format("anullsrc=r={}:cl=stereo[a]", profile.audio_rate);
+            : shape.duration_seconds > 0
+                  ? fmt::format("anullsrc=r={}:cl=stereo,atrim=end={:.3f}[a]", profile.audio_rate, shape.duration_seconds)
+                  : fmt::format("anullsrc=r={}:cl=stereo[a]", profile.audio_rate);
     append(args, {"-filter_complex", video + ";" + audio, "-map", "[v]", "-map", "[a]"});
 
     append(args, {"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high",
@@ -101,13 +105,10 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
                   std::to_string(gop_frames), "-sc_threshold", "0", "-force_key_frames",
                   fmt::format("expr:gte(t,n_forced*{})", profile.gop_seconds), "-b:v", fmt::format("{}k", kbps),
                   "-minrate", fmt::format("{}k", kbps), "-maxrate", fmt::format("{}k", kbps), "-bufsize",
-                  fmt::format("{}k", kbps), "-x264-params", "nal-hrd=cbr:open-gop=0", "-r",
+                  fmt::format("{}k", kbps / 2), "-x264-params", "nal-hrd=cbr:open-gop=0", "-r",
                   std::to_string(profile.fps), "-fps_mode", "cfr"});
     append(args, {"-c:a", "aac", "-profile:a", "aac_low", "-b:a", fmt::format("{}k", profile.audio_kbps), "-ar",
                   std::to_string(profile.audio_rate), "-ac", "2"});
-    if (!shape.has_audio) {
-        args.push_back("-shortest");
-    }
     append(args, {"-max_muxing_queue_size", "1024", "-f", output_format(output)});
     if (output_format(output) == "flv") {
         append(args, {"-flvflags", "no_duration_filesize"});

@@ -35,6 +35,9 @@ struct CleanProfile {
 struct InputShape {
     bool has_audio = true;
     bool portrait = false; // height > width: the output is portrait too (scaled and padded)
+    // A file's duration: the inserted silence ends there (ffmpeg 5.1's -shortest does not stop
+    // a filter-graph source). Live inputs have none and the silence runs as long as they do.
+    double duration_seconds = 0;
 };
 
 // The ffmpeg argv (starting with "ffmpeg") that turns a dirty input into the clean contract:

@@ -4,6 +4,7 @@
 #include "process/run.hpp"
 
 #include <fmt/format.h>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 namespace mtxrelay::ffmpeg {
@@ -18,7 +19,7 @@ core::Result<StreamInfo> probe_streams(const Endpoint& input, std::chrono::milli
         argv.insert(argv.end(), {"-rw_timeout", "5000000"});
     }
     argv.insert(argv.end(), input.options.begin(), input.options.end());
-    argv.insert(argv.end(), {"-show_entries", "stream=codec_type,codec_name,width,height", "-of", "json", "-i", input.url});
+    argv.insert(argv.end(), {"-show_entries", "stream=codec_type,codec_name,width,height:format=duration", "-of", "json", "-i", input.url});
     auto run = process::run_capture(argv, time_limit, 1024 * 1024);
     if (!run) {
         return run.error();
@@ -52,6 +53,10 @@ core::Result<StreamInfo> probe_streams(const Endpoint& input, std::chrono::milli
             info.has_audio = true;
             info.audio_codec = stream.value("codec_name", "");
         }
+    }
+    if (document.contains("format") && document["format"].contains("duration") &&
+        document["format"]["duration"].is_string()) {
+        info.duration_seconds = std::strtod(document["format"]["duration"].get<std::string>().c_str(), nullptr);
     }
     if (!info.has_video) {
         return Failure{ErrorKind::bad_response, fmt::format("{} has no video stream", core::redact(input.url))};

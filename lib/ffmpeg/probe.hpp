@@ -16,6 +16,7 @@ struct StreamInfo {
     int height = 0;
     std::string video_codec;
     std::string audio_codec;
+    double duration_seconds = 0; // 0 when unknown (live inputs)
 };
 
 // Runs ffprobe on an input (bounded by time_limit); fails when it cannot be opened or has no

@@ -75,6 +75,7 @@ void Supervisor::start(Clock::time_point now, std::vector<SupervisorEvent>& even
     m_child.emplace(std::move(child.value()));
     m_out_lines = process::LineBuffer();
     m_err_lines = process::LineBuffer();
+    m_tail.clear();
     m_parser = ProgressParser();
     m_last_size = -1;
     m_last_time = -1;
@@ -117,6 +118,10 @@ void Supervisor::read_output(Clock::time_point now, std::vector<SupervisorEvent>
     }
     while (auto line = m_err_lines.next_line()) {
         m_log.line(*line);
+        m_tail.push_back(m_log.last_line());
+        if (m_tail.size() > 8) {
+            m_tail.pop_front();
+        }
     }
 }
 
@@ -138,7 +143,11 @@ void Supervisor::on_run_end(Clock::time_point now, const std::string& reason, bo
         m_state = RunState::stopped;
         return;
     }
-    const auto wait = m_settings.backoff.delay(std::max(0, m_failures - 1), m_rng);
+    std::optional<milliseconds> chosen;
+    if (m_settings.retry_delay) {
+        chosen = m_settings.retry_delay(reason, m_failures, m_tail);
+    }
+    const auto wait = chosen ? *chosen : m_settings.backoff.delay(std::max(0, m_failures - 1), m_rng);
     m_next_start = now + wait;
     m_state = m_failures >= m_settings.error_after ? RunState::error : RunState::backoff;
     core::log::warn("{}: {}; restarting in {:.1f} s (failure {} in a row)", m_label, reason,
@@ -150,6 +159,9 @@ std::vector<SupervisorEvent> Supervisor::step(Clock::time_point now)
 {
     std::vector<SupervisorEvent> events;
     if (m_stopped) {
+        if (m_child) {
+            advance_stop(now, events);
+        }
         return events;
     }
     if (!m_child) {
@@ -185,6 +197,49 @@ std::vector<SupervisorEvent> Supervisor::step(Clock::time_point now)
         on_run_end(now, reason, true, events);
     }
     return events;
+}
+
+void Supervisor::begin_stop(Clock::time_point now)
+{
+    if (m_stopped) {
+        return;
+    }
+    m_stopped = true;
+    if (!m_child) {
+        m_log.flush();
+        m_state = RunState::stopped;
+        return;
+    }
+    m_state = RunState::stopping;
+    m_stop_step = 0;
+    m_stop_deadline = now;
+    std::vector<SupervisorEvent> ignored;
+    advance_stop(now, ignored);
+}
+
+void Supervisor::advance_stop(Clock::time_point now, std::vector<SupervisorEvent>& events)
+{
+    std::vector<SupervisorEvent> ignored; // a last progress block is no news while stopping
+    read_output(now, ignored);
+    m_state = RunState::stopping;
+    if (m_child->try_wait()) {
+        read_output(now, ignored);
+        m_last_exit = m_child->stop({}); // already exited: reaps and kills leftover grandchildren
+        core::log::info("{}: ffmpeg pid {} stopped ({})", m_label, m_child->pid(), m_last_exit->describe());
+        m_child.reset();
+        m_log.flush();
+        m_state = RunState::stopped;
+        events.push_back({SupervisorEvent::Kind::finished, "stopped"});
+        return;
+    }
+    if (now < m_stop_deadline) {
+        return;
+    }
+    const auto& steps = m_settings.stop_steps;
+    const auto step = m_stop_step < steps.size() ? steps[m_stop_step] : process::StopStep{SIGKILL, milliseconds(500)};
+    ++m_stop_step;
+    m_child->signal(step.signal);
+    m_stop_deadline = now + step.wait;
 }
 
 void Supervisor::stop()

@@ -9,6 +9,7 @@
 #include <poll.h>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <random>
@@ -29,6 +30,11 @@ struct SupervisorSettings {
     std::chrono::seconds stall_timeout{10};  // no output progress this long: kill and restart
     std::chrono::seconds startup_grace{20};  // a new run may take this long to show progress
     int error_after = 3;                     // consecutive failures before the state reads `error`
+    // The owner's retry policy: given the failure reason, the consecutive failures and the last
+    // stderr lines (masked), the wait before the next run; nullopt (or unset) uses `backoff`.
+    std::function<std::optional<std::chrono::milliseconds>(const std::string& reason, int failures,
+                                                           const std::deque<std::string>& stderr_tail)>
+        retry_delay;
     std::vector<process::StopStep> stop_steps = {
         {SIGINT, std::chrono::milliseconds(2000)}, {SIGTERM, std::chrono::milliseconds(500)},
         {SIGKILL, std::chrono::milliseconds(1000)}};
@@ -63,6 +69,9 @@ public:
     std::vector<SupervisorEvent> step(Clock::time_point now);
     // Stops the child (stop steps) and ends supervision.
     void stop();
+    // Like stop() without blocking: sends the first stop step now; step() walks the remaining
+    // steps and reports `finished` once the child is gone. Lets an owner stop many at once.
+    void begin_stop(Clock::time_point now);
     // Treat a clean exit (code 0) as the end of the job rather than a failure (file inputs).
     void set_finish_on_clean_exit(bool finish) { m_finish_on_clean_exit = finish; }
 
@@ -74,12 +83,15 @@ public:
     std::optional<pid_t> pid() const;
     std::optional<Clock::time_point> streaming_since() const { return m_streaming_since; }
     std::optional<process::ExitStatus> last_exit() const { return m_last_exit; }
+    // The last stderr lines (masked) of the current or previous run, oldest first.
+    const std::deque<std::string>& stderr_tail() const { return m_tail; }
 
 private:
     void start(Clock::time_point now, std::vector<SupervisorEvent>& events);
     void read_output(Clock::time_point now, std::vector<SupervisorEvent>& events);
     void on_run_end(Clock::time_point now, const std::string& reason, bool failure,
                     std::vector<SupervisorEvent>& events);
+    void advance_stop(Clock::time_point now, std::vector<SupervisorEvent>& events);
 
     std::string m_label;
     CommandSource m_command;
@@ -104,6 +116,9 @@ private:
     std::optional<Clock::time_point> m_streaming_since;
     long long m_last_size = -1;
     long long m_last_time = -1;
+    std::deque<std::string> m_tail;
+    size_t m_stop_step = 0;
+    Clock::time_point m_stop_deadline{};
 };
 
 } // namespace mtxrelay::ffmpeg

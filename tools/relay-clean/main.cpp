@@ -28,6 +28,7 @@ int main(int argc, char** argv)
     cli.add_option("--rtmp-port", options.rtmp_port, "The relay's RTMP port (default: env RELAY_RTMP_PORT or 1935)");
     cli.add_option("--recipe", options.recipe, "clean (default) or seed: the seed documents' original command, for comparisons only")
         ->check(CLI::IsMember({"clean", "seed"}));
+    cli.add_flag("--overwrite", options.overwrite, "Replace the --output file if it exists");
     cli.add_flag("--realtime", options.realtime, "Read the input at its native pace (-re), e.g. a file sent to a live server");
     cli.footer(app::exit_code_footer(", 3-6 as relay-cf-url when the cloud lookup (--target cloud) fails") +
                "\nEnv: CLOUD_API_URL, CLOUD_API_TOKEN (status posts and --target cloud), MTX_PATH, G1, G2.");
