@@ -1,0 +1,260 @@
+#include "app/restream.hpp"
+
+#include "app/relay_env.hpp"
+#include "app/status_reporter.hpp"
+#include "cloud/url_policy.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "ffmpeg/endpoint.hpp"
+#include "process/signals.hpp"
+#include "restream/copy_command.hpp"
+#include "restream/destination_set.hpp"
+#include "restream/fanout.hpp"
+#include "restream/lists.hpp"
+#include "restream/poller.hpp"
+#include "restream/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+
+namespace mtxrelay::app {
+
+namespace {
+
+using namespace std::chrono;
+using restream::Clock;
+
+// Everything a run needs, resolved and validated before any ffmpeg starts.
+struct RestreamPlan {
+    std::optional<mtx::HookContext> context;
+    std::optional<cloud::CloudSettings> cloud; // status posts
+    restream::ListSources lists;
+    ffmpeg::Endpoint source;
+    cloud::UrlPolicy policy;
+    milliseconds poll_interval{10000};
+    milliseconds status_interval{10000};
+    restream::FanoutSettings fanout;
+};
+
+milliseconds seconds_option(const std::optional<double>& flag, const char* flag_name, const core::EnvLookup& env,
+                            const char* env_name, double fallback, double min, double max)
+{
+    return milliseconds(static_cast<long>(1000 * seconds_setting(flag, flag_name, env, env_name, fallback, min, max)));
+}
+
+ffmpeg::Endpoint resolve_source(const RestreamOptions& options, const RestreamPlan& plan, const core::EnvLookup& env)
+{
+    if (options.source) {
+        if (options.source->empty() || options.source->front() == '-') {
+            throw core::UsageError("--source must be a URL or a file path (not empty, not starting with '-')");
+        }
+        return ffmpeg::from_url(*options.source);
+    }
+    const auto rtmp = load_rtmp_server(options.rtmp_host, options.rtmp_port, env);
+    const auto& path = plan.context->path;
+    const bool hook_path = std::count(path.begin(), path.end(), '/') >= 2;
+    return ffmpeg::local_rtmp(rtmp.host, rtmp.port, hook_path ? path : "clean/" + path);
+}
+
+restream::FanoutSettings fanout_settings(const RestreamOptions& options, const core::EnvLookup& env)
+{
+    restream::FanoutSettings settings;
+    auto& supervision = settings.supervision;
+    supervision.backoff = core::Backoff{milliseconds(1000), settings.retry.connection_interval};
+    supervision.stable_after = seconds(60);
+    supervision.stall_timeout = duration_cast<seconds>(
+        seconds_option(options.stall_timeout, "--stall-timeout", env, "RELAY_STALL_TIMEOUT", 10, 2, 300));
+    supervision.startup_grace = seconds(20);
+    supervision.error_after = settings.retry.fatal_after;
+    // Short enough that stopping all destinations at once fits MediaMTX's expectations (< 5 s).
+    supervision.stop_steps = {
+        {SIGINT, milliseconds(1500)}, {SIGTERM, milliseconds(500)}, {SIGKILL, milliseconds(1000)}};
+    return settings;
+}
+
+RestreamPlan make_plan(const RestreamOptions& options, const core::EnvLookup& env)
+{
+    RestreamPlan plan;
+    plan.context = mtx::try_resolve_context(options.common.context, env);
+    if (!plan.context && !(options.source && options.destinations_file)) {
+        throw core::UsageError("no stream given: run as a MediaMTX hook (MTX_PATH=clean/<user>/<stream>), pass "
+                               "--user and --stream, or pass both --source and --destinations-file");
+    }
+    plan.cloud = cloud::load_cloud_settings(options.common.cloud, env, !options.destinations_file);
+    if (plan.cloud->base_url.empty() || !plan.context) {
+        plan.cloud.reset();
+    }
+    plan.source = resolve_source(options, plan, env);
+    plan.poll_interval =
+        seconds_option(options.poll_interval, "--poll-interval", env, "RELAY_RESTREAM_POLL_INTERVAL", 10, 1, 3600);
+    plan.status_interval =
+        seconds_option(options.status_interval, "--status-interval", env, "RELAY_STATUS_INTERVAL", 10, 1, 3600);
+    plan.policy.allow_private = options.allow_private || bool_env(env, "RELAY_ALLOW_PRIVATE_DESTINATIONS", false);
+    plan.lists.cloud = plan.cloud;
+    if (plan.lists.cloud) {
+        // A poll must not lag far behind the next one; the next poll retries anyway.
+        plan.lists.cloud->deadline = std::clamp(plan.poll_interval, milliseconds(5000), plan.lists.cloud->deadline);
+    }
+    plan.lists.user_id = plan.context ? plan.context->user_id : "";
+    plan.lists.stream_id = plan.context ? plan.context->stream_id : "";
+    plan.lists.cf_url = plan.cloud && !options.no_cf_url && bool_env(env, "RELAY_RESTREAM_CF_URL", true);
+    plan.lists.destinations_file = options.destinations_file;
+    plan.fanout = fanout_settings(options, env);
+    return plan;
+}
+
+std::string shell_quote(const std::string& arg)
+{
+    const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("_./:=@%+,-").find(c) != std::string_view::npos;
+    });
+    if (plain) {
+        return arg;
+    }
+    std::string quoted = "'";
+    for (const char c : arg) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
+}
+
+int print_dry_run(const RestreamPlan& plan)
+{
+    http::CurlTransport transport;
+    const auto result = restream::fetch_lists(plan.lists, transport, http::default_retry_hooks());
+    for (const auto& problem : result.problems) {
+        std::cout << "# could not read a destination list: " << core::redact(problem) << "\n";
+    }
+    const auto set = restream::build_destination_set(result.cf_url, result.entries, plan.policy);
+    for (const auto& destination : set.destinations) {
+        restream::register_url_secrets(destination.url);
+    }
+    std::cout << fmt::format("# relay-restream would copy {} to {} destination(s) (cf-url lookup {}):\n",
+                             core::redact(plan.source.url), set.destinations.size(), plan.lists.cf_url ? "on" : "off");
+    for (const auto& refused : set.refused) {
+        std::cout << "# refused " << core::redact(refused.label) << ": " << core::redact(refused.reason) << "\n";
+    }
+    for (const auto& destination : set.destinations) {
+        std::string line;
+        for (const auto& arg : restream::copy_command(plan.source, destination.url)) {
+            line += (line.empty() ? "" : " ") + shell_quote(core::redact(arg));
+        }
+        std::cout << "# " << core::redact(destination.label) << "\n" << line << "\n";
+    }
+    // A list that could not be read is a failure even in a dry run: the operator asked to see it.
+    return static_cast<int>(result.problems.empty() ? core::ExitCode::ok : core::ExitCode::failure);
+}
+
+void log_event(const restream::FanoutEvent& event)
+{
+    const auto detail = event.detail.empty() ? std::string() : ": " + event.detail;
+    if (event.to == "error") {
+        core::log::warn("{}: {} -> error{}", event.label, event.from, detail);
+    } else {
+        core::log::info("{}: {} -> {}{}", event.label, event.from.empty() ? "new" : event.from, event.to, detail);
+    }
+}
+
+// Stops every copy in parallel (SIGINT to all, then the grace and escalation for each).
+void stop_all(restream::Fanout& fanout)
+{
+    fanout.begin_stop_all(Clock::now());
+    const auto deadline = Clock::now() + milliseconds(4000);
+    while (!fanout.idle() && Clock::now() < deadline) {
+        std::vector<pollfd> fds;
+        fanout.append_fds(fds);
+        ::poll(fds.data(), fds.size(), 50);
+        for (const auto& event : fanout.step(Clock::now())) {
+            log_event(event);
+        }
+    }
+}
+
+nlohmann::json final_details(std::vector<restream::DestinationStatus> last, const restream::ListState& lists,
+                             const std::string& reason)
+{
+    for (auto& destination : last) {
+        destination.state = ffmpeg::state_name(ffmpeg::RunState::stopped);
+        destination.pid.reset();
+        destination.bitrate_kbps = 0;
+    }
+    auto details = restream::status_details(last, lists.refused());
+    details["reason"] = reason;
+    return details;
+}
+
+} // namespace
+
+int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
+{
+    setup_logging("relay-restream", options.common, env);
+    const auto plan = make_plan(options, env);
+    if (plan.context) {
+        core::log::set_context(plan.context->path);
+    }
+    if (options.common.dry_run) {
+        return print_dry_run(plan);
+    }
+    process::StopSignal::install();
+    core::log::info("copying {} to the destinations of {} every {:.1f} s (cf-url lookup {}, private destinations {})",
+                    core::redact(plan.source.url),
+                    plan.lists.destinations_file ? *plan.lists.destinations_file : "the cloud",
+                    plan.poll_interval.count() / 1000.0, plan.lists.cf_url ? "on" : "off",
+                    plan.policy.allow_private ? "allowed" : "refused");
+
+    StatusReporter reporter(plan.cloud, plan.lists.user_id, plan.lists.stream_id);
+    restream::Fanout fanout([&plan](const std::string& url) { return restream::copy_command(plan.source, url); },
+                            core::redact(plan.source.url), plan.fanout);
+    const auto lists = plan.lists;
+    restream::Poller poller(
+        [lists](const std::function<bool()>& cancelled) {
+            http::CurlTransport transport;
+            return restream::fetch_lists(lists, transport, restream::cancellable_hooks(cancelled), cancelled);
+        },
+        plan.poll_interval);
+
+    restream::ListState state;
+    bool polled = false;
+    auto next_status = Clock::now() + plan.status_interval;
+    while (!process::StopSignal::requested()) {
+        std::vector<pollfd> fds = {{process::StopSignal::wake_fd(), POLLIN, 0}, {poller.wake_fd(), POLLIN, 0}};
+        fanout.append_fds(fds);
+        ::poll(fds.data(), fds.size(), 250);
+        auto now = Clock::now();
+        bool changed = false;
+        if (auto result = poller.take()) {
+            fanout.apply(state.absorb(std::move(*result), plan.policy), now);
+            polled = changed = true;
+        }
+        for (const auto& event : fanout.step(now)) {
+            log_event(event);
+            changed = true;
+        }
+        const bool due = now >= next_status;
+        if (due) {
+            core::log::info("{}", restream::status_line(fanout.snapshot()));
+            next_status = now + plan.status_interval;
+        }
+        if (polled && (changed || due)) {
+            const auto snapshot = fanout.snapshot();
+            reporter.post(restream::overall_status(snapshot), restream::status_details(snapshot, state.refused()),
+                          true);
+        }
+    }
+
+    const auto reason = fmt::format("stopped by signal {}", process::StopSignal::received());
+    poller.request_stop();
+    const auto last = fanout.snapshot();
+    stop_all(fanout);
+    poller.stop();
+    reporter.finish("stopped", final_details(last, state, reason), milliseconds(1000));
+    const int code = static_cast<int>(core::ExitCode::interrupted);
+    core::log::info("exiting ({}): {}", code, reason);
+    return code;
+}
+
+} // namespace mtxrelay::app

@@ -1,0 +1,17 @@
+#pragma once
+
+#include "ffmpeg/endpoint.hpp"
+
+#include <string>
+#include <vector>
+
+namespace mtxrelay::restream {
+
+// The argv of one copy ffmpeg: reads the source (its own RTMP reader, -rw_timeout so a
+// vanished publisher ends the read), copies every stream without re-encoding (`-c copy`) and
+// writes FLV (MPEG-TS for srt://) to one destination, reporting -progress on stdout. The
+// destination URL is one argv element placed where ffmpeg expects an output (validated
+// before: it cannot start with '-').
+std::vector<std::string> copy_command(const ffmpeg::Endpoint& source, const std::string& destination_url);
+
+} // namespace mtxrelay::restream

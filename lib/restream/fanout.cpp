@@ -1,0 +1,178 @@
+#include "restream/fanout.hpp"
+
+#include "core/backoff.hpp"
+#include "core/log.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mtxrelay::restream {
+
+Fanout::Fanout(CommandBuilder command, std::string masked_source, FanoutSettings settings)
+    : m_command(std::move(command)), m_masked_source(std::move(masked_source)), m_settings(std::move(settings)),
+      m_rng(core::make_rng())
+{
+}
+
+Fanout::~Fanout()
+{
+    // Normally the owner has already stopped everything in parallel; this is the safety net.
+    for (auto* list : {&m_active, &m_stopping}) {
+        for (auto& entry : *list) {
+            if (entry->supervisor) {
+                entry->supervisor->stop();
+            }
+        }
+    }
+}
+
+void Fanout::start(Entry& entry)
+{
+    auto settings = m_settings.supervision;
+    settings.retry_delay = [this, &entry](const std::string&, int failures, const std::deque<std::string>& tail) {
+        entry.last_failure = classify_failure(tail, m_masked_source);
+        return retry_delay(*entry.last_failure, failures, m_settings.retry, m_rng);
+    };
+    auto command = [this, &entry]() -> ffmpeg::NextRun { return {m_command(entry.desired.url), false, {}}; };
+    entry.supervisor = std::make_unique<ffmpeg::Supervisor>(entry.label, std::move(command), std::move(settings));
+}
+
+bool Fanout::key_stopping(const std::string& key) const
+{
+    return std::any_of(m_stopping.begin(), m_stopping.end(),
+                       [&](const std::unique_ptr<Entry>& entry) { return entry->desired.key == key; });
+}
+
+void Fanout::stop(std::vector<std::unique_ptr<Entry>>::iterator it, Clock::time_point now, const std::string& why)
+{
+    auto& entry = **it;
+    core::log::info("{}: stopping ({})", entry.label, why);
+    if (entry.supervisor) {
+        entry.supervisor->begin_stop(now);
+        m_stopping.push_back(std::move(*it));
+    }
+    m_active.erase(it);
+}
+
+void Fanout::apply(const DestinationSet& set, Clock::time_point now)
+{
+    std::vector<RunningDestination> running;
+    for (const auto& entry : m_active) {
+        running.push_back({entry->desired.key, entry->desired.name});
+    }
+    const auto plan = reconcile(set.destinations, running);
+    auto find = [this](const std::string& key) {
+        return std::find_if(m_active.begin(), m_active.end(),
+                            [&](const std::unique_ptr<Entry>& entry) { return entry->desired.key == key; });
+    };
+    for (const auto& key : plan.stop) {
+        stop(find(key), now, "removed from the destination list");
+    }
+    std::vector<size_t> to_start = plan.start;
+    for (const auto& restart : plan.restart) {
+        stop(find(restart.old_key), now, "its URL changed: restarting with the new one");
+        to_start.push_back(restart.desired_index);
+    }
+    for (const size_t index : plan.keep) {
+        auto& entry = **find(set.destinations[index].key);
+        entry.desired = set.destinations[index]; // a new name is a relabel, never an interruption
+    }
+    for (const size_t index : to_start) {
+        auto entry = std::make_unique<Entry>();
+        entry->id = m_next_id++;
+        entry->desired = set.destinations[index];
+        entry->label = fmt::format("dest {} {}", entry->id, entry->desired.label);
+        core::log::info("{}: added", entry->label);
+        m_active.push_back(std::move(entry));
+    }
+}
+
+void Fanout::append_fds(std::vector<pollfd>& fds) const
+{
+    for (const auto* list : {&m_active, &m_stopping}) {
+        for (const auto& entry : *list) {
+            if (entry->supervisor) {
+                entry->supervisor->append_fds(fds);
+            }
+        }
+    }
+}
+
+void Fanout::step_entry(Entry& entry, Clock::time_point now, std::vector<FanoutEvent>& events)
+{
+    entry.supervisor->step(now);
+    const std::string state = ffmpeg::state_name(entry.supervisor->state());
+    if (state != entry.last_state) {
+        const auto detail = state == "error" || state == "starting" ? entry.supervisor->last_error() : std::string();
+        events.push_back({entry.label, entry.last_state, state, detail});
+        entry.last_state = state;
+    }
+}
+
+std::vector<FanoutEvent> Fanout::step(Clock::time_point now)
+{
+    std::vector<FanoutEvent> events;
+    for (auto& entry : m_active) {
+        if (!entry->supervisor && !key_stopping(entry->desired.key)) {
+            start(*entry);
+        }
+        if (entry->supervisor) {
+            step_entry(*entry, now, events);
+        }
+    }
+    for (auto it = m_stopping.begin(); it != m_stopping.end();) {
+        (*it)->supervisor->step(now);
+        if ((*it)->supervisor->state() == ffmpeg::RunState::stopped) {
+            events.push_back({(*it)->label, "stopping", "removed", {}});
+            it = m_stopping.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return events;
+}
+
+void Fanout::begin_stop_all(Clock::time_point now)
+{
+    while (!m_active.empty()) {
+        stop(m_active.begin(), now, "relay-restream is stopping");
+    }
+}
+
+DestinationStatus Fanout::status_of(const Entry& entry) const
+{
+    DestinationStatus status;
+    status.id = entry.id;
+    status.name = entry.desired.name;
+    status.url = display_url(entry.desired.url);
+    status.state = "starting";
+    if (entry.last_failure) {
+        status.failure = class_name(*entry.last_failure);
+    }
+    if (const auto* supervisor = entry.supervisor.get()) {
+        status.state = ffmpeg::state_name(supervisor->state());
+        status.last_error = supervisor->last_error();
+        status.retries = std::max(0, supervisor->restarts());
+        status.failures = supervisor->consecutive_failures();
+        status.pid = supervisor->pid();
+        if (supervisor->state() == ffmpeg::RunState::streaming) {
+            status.bitrate_kbps = supervisor->progress().bitrate_kbps;
+            status.bytes = supervisor->progress().total_size;
+        }
+    }
+    return status;
+}
+
+std::vector<DestinationStatus> Fanout::snapshot() const
+{
+    std::vector<DestinationStatus> result;
+    for (const auto* list : {&m_active, &m_stopping}) {
+        for (const auto& entry : *list) {
+            result.push_back(status_of(*entry));
+        }
+    }
+    return result;
+}
+
+} // namespace mtxrelay::restream

@@ -1,0 +1,97 @@
+#pragma once
+
+#include "ffmpeg/supervisor.hpp"
+#include "restream/destination_set.hpp"
+#include "restream/failure.hpp"
+#include "restream/reconciler.hpp"
+
+#include <poll.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace mtxrelay::restream {
+
+using ffmpeg::Clock;
+
+struct FanoutSettings {
+    ffmpeg::SupervisorSettings supervision; // per destination; its retry_delay is set by the fan-out
+    RetryPolicy retry;
+};
+
+// One destination as the status posts and the status line show it (URL masked).
+struct DestinationStatus {
+    int id = 0; // serial number in this run, for telling unnamed destinations apart in logs
+    std::string name;
+    std::string url;   // masked
+    std::string state; // starting|streaming|error|stopping|ready
+    std::string last_error;
+    std::string failure; // class of the last failure: source|connection|auth|other, empty before any
+    int retries = 0;     // restarts since this destination was added
+    int failures = 0;    // consecutive failed runs
+    std::optional<pid_t> pid;
+    double bitrate_kbps = 0;
+    long long bytes = 0;
+};
+
+// A destination changed state (or was removed); `detail` carries the error when there is one.
+struct FanoutEvent {
+    std::string label;
+    std::string from;
+    std::string to;
+    std::string detail;
+};
+
+// Owns one supervised copy ffmpeg per destination. apply() reconciles with a new desired set:
+// unchanged destinations are never touched; removed ones are stopped without blocking (SIGINT,
+// grace, SIGKILL, all in parallel); a destination re-added or restarted under the same URL
+// starts only once its previous ffmpeg is gone. Each destination fails and retries on its own.
+class Fanout {
+public:
+    // Builds the argv for one destination URL (a seam: unit tests run a fake ffmpeg).
+    using CommandBuilder = std::function<std::vector<std::string>(const std::string& url)>;
+
+    Fanout(CommandBuilder command, std::string masked_source, FanoutSettings settings);
+    ~Fanout();
+    Fanout(const Fanout&) = delete;
+    Fanout& operator=(const Fanout&) = delete;
+
+    void apply(const DestinationSet& set, Clock::time_point now);
+    void append_fds(std::vector<pollfd>& fds) const;
+    // Drives every supervisor; returns the state changes since the last call.
+    std::vector<FanoutEvent> step(Clock::time_point now);
+    // Starts stopping everything at once; step() until idle().
+    void begin_stop_all(Clock::time_point now);
+    bool idle() const { return m_active.empty() && m_stopping.empty(); }
+    std::vector<DestinationStatus> snapshot() const;
+
+private:
+    struct Entry {
+        int id = 0;
+        DesiredDestination desired;
+        std::string label;
+        std::unique_ptr<ffmpeg::Supervisor> supervisor; // null while the previous run of its URL stops
+        std::optional<FailureClass> last_failure;
+        std::string last_state;
+    };
+
+    void start(Entry& entry);
+    void stop(std::vector<std::unique_ptr<Entry>>::iterator it, Clock::time_point now, const std::string& why);
+    bool key_stopping(const std::string& key) const;
+    void step_entry(Entry& entry, Clock::time_point now, std::vector<FanoutEvent>& events);
+    DestinationStatus status_of(const Entry& entry) const;
+
+    CommandBuilder m_command;
+    std::string m_masked_source;
+    FanoutSettings m_settings;
+    std::mt19937_64 m_rng;
+    int m_next_id = 1;
+    std::vector<std::unique_ptr<Entry>> m_active;
+    std::vector<std::unique_ptr<Entry>> m_stopping;
+};
+
+} // namespace mtxrelay::restream

@@ -1,0 +1,88 @@
+#include "restream/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace mtxrelay::restream {
+
+namespace {
+
+std::string display_name(const DestinationStatus& d)
+{
+    return d.name.empty() ? fmt::format("dest {} <{}>", d.id, d.url) : fmt::format("dest {} {}", d.id, d.name);
+}
+
+} // namespace
+
+std::string overall_status(const std::vector<DestinationStatus>& destinations)
+{
+    const bool all_failed = !destinations.empty() && std::all_of(destinations.begin(), destinations.end(),
+                                                                 [](const auto& d) { return d.state == "error"; });
+    return all_failed ? "error" : "active";
+}
+
+nlohmann::json status_details(const std::vector<DestinationStatus>& destinations,
+                              const std::vector<RefusedDestination>& refused)
+{
+    auto list = nlohmann::json::array();
+    int streaming = 0;
+    double bitrate = 0;
+    for (const auto& d : destinations) {
+        nlohmann::json item = {{"id", d.id},
+                               {"name", d.name},
+                               {"url", d.url},
+                               {"state", d.state},
+                               {"lastError", d.last_error},
+                               {"retries", d.retries},
+                               {"consecutiveFailures", d.failures},
+                               {"pid", d.pid ? nlohmann::json(*d.pid) : nlohmann::json(nullptr)},
+                               {"bitrate", static_cast<long>(d.bitrate_kbps)}};
+        if (!d.failure.empty()) {
+            item["failureClass"] = d.failure;
+        }
+        list.push_back(std::move(item));
+        if (d.state == "streaming") {
+            ++streaming;
+            bitrate += d.bitrate_kbps;
+        }
+    }
+    auto refused_list = nlohmann::json::array();
+    for (const auto& r : refused) {
+        refused_list.push_back({{"destination", r.label}, {"reason", r.reason}});
+    }
+    return {{"destinations", list},
+            {"refused", refused_list},
+            {"destinationsStreaming", streaming},
+            {"bitrate", static_cast<long>(bitrate)}};
+}
+
+std::string status_line(const std::vector<DestinationStatus>& destinations)
+{
+    if (destinations.empty()) {
+        return "no destinations";
+    }
+    std::map<std::string, int> counts;
+    std::string details;
+    for (const auto& d : destinations) {
+        ++counts[d.state];
+        details += details.empty() ? "" : "; ";
+        details += fmt::format("{} {}", display_name(d), d.state);
+        if (d.pid) {
+            details += fmt::format(" pid {}", *d.pid);
+        }
+        if (d.state == "streaming") {
+            details += fmt::format(" {:.0f} kbit/s", d.bitrate_kbps);
+        } else if (!d.last_error.empty()) {
+            details += fmt::format(" ({} failure(s) in a row, {} retries: {})", d.failures, d.retries, d.last_error);
+        }
+    }
+    std::string summary;
+    for (const auto& [state, count] : counts) {
+        summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, state);
+    }
+    return fmt::format("{} destination(s): {} | {}", destinations.size(), summary, details);
+}
+
+} // namespace mtxrelay::restream

@@ -1,0 +1,240 @@
+"""relay-restream fanning a live clean stream out to several RTMP sinks, driven the way
+MediaMTX runs it (hook environment of clean/alice/s1) with its destinations served by
+relay-devcloud, and checked by what an operator would notice: which sink receives, which
+ffmpeg PID keeps running, what the status posts and the log say, what is left after a
+signal. Real ffmpeg, nginx-rtmp (the relay's RTMP server), one-connection ffmpeg sinks
+(a sink is "dropped" by stopping its process and "comes back" as a new one on the same
+port), all on loopback."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import harness
+from harness import HarnessTestCase, wait_for
+
+TOKEN = "tok-SENTINEL-r3str"
+POLL = 2.0
+KEYS = {name: f"key-SENTINEL-{name}-7f3a" for name in ("cf", "b", "c", "d", "meta", "dup")}
+SECRETS = [TOKEN, *KEYS.values()]
+
+
+def copies(relay_pid: int) -> dict[int, int]:
+    """Sink port -> PID of relay-restream's copy ffmpeg writing to it (from /proc)."""
+    found = {}
+    for pid in harness.descendants(relay_pid):
+        info = harness.proc_info(pid)
+        if info is None or info.comm != "ffmpeg" or info.state in ("Z", "X"):
+            continue
+        target = harness.cmdline(pid).split()[-1]
+        if target.startswith("rtmp://127.0.0.1:"):
+            found[int(target.split(":")[2].split("/")[0])] = pid
+    return found
+
+
+def max_gap(path) -> tuple[float, float]:
+    """(largest gap between consecutive video packets, span first..last) of a recording, in s."""
+    times = [float(p["dts_time"]) for p in harness.ffprobe_packets(path, "v:0") if p.get("dts_time") not in (None, "N/A")]
+    if len(times) < 2:
+        return float("inf"), 0.0
+    return max(b - a for a, b in zip(times, times[1:])), times[-1] - times[0]
+
+
+class RestreamTest(HarnessTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.ngx = self.h.start_nginx([{"name": "clean"}])
+        # A live 2 s-GOP stream, encoded in real time, on the clean path relay-restream reads.
+        self.h.spawn([harness.FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-re",
+                      "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                      "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+                      "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "60",
+                      "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+                      *harness.ffmpeg_rtmp_args(self.ngx.rtmp_url("clean", "alice/s1"))], name="publisher")
+        self.ngx.wait_publishing("clean", "alice/s1", timeout=15)
+
+    # -- helpers -----------------------------------------------------------
+    def sink(self, name: str, port: int | None = None, generation: int = 1) -> harness.Proc:
+        return self.h.listen_sink(port, app="sink", key=KEYS[name],
+                                  out_path=self.h.path("sinks", f"{name}-{generation}.flv"))
+
+    @staticmethod
+    def dest(sink: harness.Proc, name: str | None = None) -> dict:
+        return {"url": sink.extra["url"], **({"name": name} if name else {})}
+
+    def start_relay(self, cloud: harness.DevCloud, *extra: str) -> harness.Proc:
+        env = {**cloud.env(), "MTX_PATH": "clean/alice/s1", "RELAY_RTMP_PORT": str(self.ngx.rtmp_port)}
+        argv = [self.h.bin("relay-restream"), "--poll-interval", str(POLL), "--status-interval", "2", *extra]
+        return self.h.spawn(argv, env=env, name="relay-restream")
+
+    def last_status(self, cloud: harness.DevCloud) -> dict:
+        events = cloud.events("stream-status")
+        return events[-1]["body"] if events else {}
+
+    def states(self, cloud: harness.DevCloud) -> dict[str, str]:
+        """Masked destination URL (or name) -> state, from the newest status post."""
+        return {d["name"] or d["url"]: d["state"] for d in self.last_status(cloud).get("destinations", [])}
+
+    def wait_states(self, cloud: harness.DevCloud, expected: dict[str, str | tuple], timeout: float) -> None:
+        """Until the newest status post shows each destination in (one of) the expected state(s)."""
+        def reached() -> bool:
+            now = self.states(cloud)
+            return all(now.get(k) in ((v,) if isinstance(v, str) else v) for k, v in expected.items())
+        wait_for(reached, timeout, 0.2, f"destination states {expected} (now {self.states(cloud)})")
+
+    def assert_no_leak(self, relay: harness.Proc, cloud: harness.DevCloud) -> None:
+        harness.assert_no_secrets([relay, json.dumps(cloud.events())], SECRETS)
+
+    # -- tests -------------------------------------------------------------
+    def test_fanout_survives_drops_and_follows_the_cloud_live(self) -> None:
+        cf, b, c = self.sink("cf"), self.sink("b"), self.sink("c")
+        cloud = self.h.start_devcloud({"token": TOKEN, "streams": {"alice/s1": {
+            "cf_url": cf.extra["url"], "destinations": [self.dest(b, "B"), self.dest(c, "C")]}}})
+        relay = self.start_relay(cloud, "--allow-private-destinations")
+
+        # All three receive: the cf-url destination (named Cloudflare) and the two re-streams.
+        self.wait_states(cloud, {"Cloudflare": "streaming", "B": "streaming", "C": "streaming"}, 20)
+        before = copies(relay.pid)
+        ports = {name: s.extra["port"] for name, s in (("cf", cf), ("b", b), ("c", c))}
+        self.assertEqual(set(before), set(ports.values()), before)
+        streaming_since = time.monotonic()
+
+        # Drop B: the other two keep their ffmpeg and keep receiving.
+        self.h.stop(b)
+        self.wait_states(cloud, {"B": ("starting", "error")}, 10)
+        time.sleep(4)
+        during = copies(relay.pid)
+        for name in ("cf", "c"):
+            self.assertEqual(during.get(ports[name]), before[ports[name]], f"{name}'s ffmpeg was restarted")
+        self.assertRegex(relay.stderr_text(), r"info: 3 destination\(s\): .*dest \d+ B (starting|error)")
+
+        # B comes back (a new sink on the same port): that destination recovers by itself.
+        b2 = self.sink("b", ports["b"], generation=2)
+        self.wait_states(cloud, {"B": "streaming"}, 45)
+        status = {d["name"]: d for d in self.last_status(cloud)["destinations"]}
+        self.assertGreaterEqual(status["B"]["retries"], 1, status["B"])
+        self.assertEqual(copies(relay.pid).get(ports["cf"]), before[ports["cf"]])
+
+        # A fourth destination added through the admin API while live starts within one poll.
+        d = self.sink("d")
+        cloud.set_destinations("alice", "s1", [self.dest(b2, "B"), self.dest(c, "C"), self.dest(d, "D")])
+        added_at = time.monotonic()
+        wait_for(lambda: d.extra["port"] in copies(relay.pid), POLL + 2.0, 0.05, "an ffmpeg for D")
+        self.assertLessEqual(time.monotonic() - added_at, POLL + 2.0)
+        self.wait_states(cloud, {"D": "streaming"}, 15)
+
+        # C removed: its ffmpeg stops, the others are untouched.
+        running = copies(relay.pid)
+        cloud.set_destinations("alice", "s1", [self.dest(b2, "B"), self.dest(d, "D")])
+        wait_for(lambda: ports["c"] not in copies(relay.pid), POLL + 5.0, 0.1, "C's ffmpeg to stop")
+        self.assertFalse(harness.pid_alive(running[ports["c"]]))
+        after = copies(relay.pid)
+        for port in (ports["cf"], ports["b"], d.extra["port"]):
+            self.assertEqual(after.get(port), running[port], f"the ffmpeg for port {port} was touched")
+        wait_for(lambda: not c.alive(), 10, 0.1, "sink C to end with its connection")
+
+        # SIGINT (what MediaMTX sends): every copy stopped, exit 130 within 5 s.
+        children = list(copies(relay.pid).values())
+        rc, took = self.h.stop(relay, signal.SIGINT, timeout=10)
+        self.assertEqual(rc, 130)
+        self.assertLess(took, 5.0)
+        for pid in children:
+            self.assertFalse(harness.pid_alive(pid), f"copy ffmpeg {pid} survived")
+        self.assertEqual(harness.descendants(relay.pid), [])
+        self.assertEqual(self.last_status(cloud)["status"], "stopped")
+        self.assertRegex(relay.stderr_text(), r"exiting \(130\): stopped by signal 2")
+        wall = time.monotonic() - streaming_since
+
+        # Continuity: the sinks that were never dropped have no gap over 1 s.
+        for sink in (cf, b2, d):
+            wait_for(lambda: not sink.alive(), 10, 0.1, f"{sink.name} to end with its connection")
+        gap, span = max_gap(cf.extra["out_path"])
+        self.assertLessEqual(gap, 1.0, "the Cloudflare sink saw a gap")
+        self.assertGreater(span, wall - 4.0, f"the Cloudflare sink covers {span:.1f} s of {wall:.1f} s")
+        gap, span = max_gap(c.extra["out_path"])
+        self.assertLessEqual(gap, 1.0, "sink C saw a gap")
+        self.assertGreater(span, 8.0)
+        self.assert_no_leak(relay, cloud)
+
+    def test_malicious_destinations_are_refused_with_reasons_and_the_valid_ones_run(self) -> None:
+        a, b = self.sink("b"), self.sink("c")
+        hostile = [
+            {"url": "file:///etc/passwd", "name": "file"},
+            {"url": "-y", "name": "option"},
+            {"url": "rtmp://x/a;rm -rf /", "name": "shell"},
+            {"url": f"rtmp://169.254.169.254/app/{KEYS['meta']}", "name": "metadata"},
+            {"url": "rtmp://example.com/app/" + "K" * 10240, "name": "huge"},
+            self.dest(a, "A"),
+            {"url": a.extra["url"].replace("rtmp://", "RTMP://"), "name": "dup"},
+            {"url": 42, "name": "number"},
+            self.dest(b, "B"),
+            # Valid but nobody listens: fails k times, then waits ~30 s per try, alone.
+            {"url": f"rtmp://127.0.0.1:{self.h.free_port()}/sink/{KEYS['d']}", "name": "Dead"},
+        ]
+        cloud = self.h.start_devcloud({"token": TOKEN, "streams": {"alice/s1": {"destinations": hostile}}})
+
+        # Without the allow flag even the loopback sinks are refused, with the reason.
+        dry = self.h.run([self.h.bin("relay-restream"), "--dry-run"], timeout=30,
+                         env={**cloud.env(), "MTX_PATH": "clean/alice/s1", "RELAY_RTMP_PORT": str(self.ngx.rtmp_port)})
+        self.assertRegex(dry.stdout_text(), r"refused destinations\[5\] A .*loopback.*--allow-private-destinations")
+        self.assertIn("0 destination(s)", dry.stdout_text())
+
+        relay = self.start_relay(cloud, "--allow-private-destinations")
+        self.wait_states(cloud, {"A": "streaming", "B": "streaming", "Dead": "error"}, 20)
+        dead = next(d for d in self.last_status(cloud)["destinations"] if d["name"] == "Dead")
+        self.assertIn("Connection refused", dead["lastError"])
+        self.assertEqual(dead["failureClass"], "connection")
+        self.assertGreaterEqual(dead["consecutiveFailures"], 3)
+        time.sleep(3)  # no hammering: no new try within seconds of reaching `error`
+        later = next(d for d in self.last_status(cloud)["destinations"] if d["name"] == "Dead")
+        self.assertEqual(later["retries"], dead["retries"], later)
+        self.assertEqual(self.states(cloud), {"A": "streaming", "B": "streaming", "Dead": "error"})
+        refused = self.last_status(cloud)["refused"]
+        expected = [
+            ("destinations[0] file <", "scheme 'file' is not allowed"),
+            ("destinations[1] option <", "starts with '-'"),
+            ("destinations[2] shell <", "character ';'"),
+            ("destinations[3] metadata <", "link-local"),
+            ("destinations[4] huge <", "limit 2048"),
+            ("destinations[6] dup <", "duplicate of A"),
+            ("destinations[7]", "is a number"),
+        ]
+        for label, reason in expected:
+            self.assertTrue(any(r["destination"].startswith(label) and reason in r["reason"] for r in refused),
+                            f"{label} not refused for '{reason}': {refused}")
+        self.assertEqual(len(refused), len(expected), refused)
+        self.assertEqual(sorted(copies(relay.pid)), sorted([a.extra["port"], b.extra["port"]]))
+        log = relay.stderr_text()
+        for _, reason in expected:
+            self.assertIn(reason, log)
+        self.assertEqual(log.count("refused destinations[1]"), 1, "refusals are logged once, not every poll")
+        children = list(copies(relay.pid).values())
+        rc, took = self.h.stop(relay, signal.SIGTERM, timeout=10)  # SIGTERM means "stop now" too
+        self.assertEqual(rc, 130)
+        self.assertLess(took, 5.0)
+        self.assertFalse(any(harness.pid_alive(p) for p in children))
+        self.assert_no_leak(relay, cloud)
+        harness.assert_no_secrets([dry], SECRETS)
+
+    def test_sigkill_of_relay_restream_takes_its_copies_down(self) -> None:
+        a, b = self.sink("b"), self.sink("c")
+        cloud = self.h.start_devcloud({"token": TOKEN, "streams": {"alice/s1": {
+            "destinations": [self.dest(a, "A"), self.dest(b, "B")]}}})
+        relay = self.start_relay(cloud, "--allow-private-destinations", "--no-cf-url")
+        self.wait_states(cloud, {"A": "streaming", "B": "streaming"}, 20)
+        children = list(copies(relay.pid).values())
+        self.assertEqual(len(children), 2)
+        self.h.snapshot()  # so the children are still accounted for once re-parented
+        relay.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        wait_for(lambda: not any(harness.pid_alive(p) for p in children), 1.0, 0.02,
+                 "the copies to die with relay-restream")
+        self.assertLess(time.monotonic() - killed_at, 1.0)
+        self.assertFalse(any(r["path"].startswith("/api/relay/cf-url") for r in cloud.requests()),
+                         "--no-cf-url still looked the cf-url up")
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,58 @@
+#include "restream/report.hpp"
+
+#include <catch2/catch.hpp>
+
+using mtxrelay::restream::DestinationStatus;
+using mtxrelay::restream::overall_status;
+using mtxrelay::restream::RefusedDestination;
+using mtxrelay::restream::status_details;
+using mtxrelay::restream::status_line;
+
+namespace {
+
+DestinationStatus destination(int id, const std::string& name, const std::string& state)
+{
+    DestinationStatus status;
+    status.id = id;
+    status.name = name;
+    status.url = "rtmp://h.example/app/***";
+    status.state = state;
+    return status;
+}
+
+} // namespace
+
+TEST_CASE("the overall status is error only when every destination is in error")
+{
+    CHECK(overall_status({}) == "active");
+    CHECK(overall_status({destination(1, "A", "error"), destination(2, "B", "streaming")}) == "active");
+    CHECK(overall_status({destination(1, "A", "error"), destination(2, "B", "error")}) == "error");
+}
+
+TEST_CASE("status details list every destination with its state, error and retries, and the refused ones")
+{
+    auto failing = destination(2, "", "error");
+    failing.last_error = "ffmpeg exited with code 1: rtmp://h.example/app/*** Connection refused";
+    failing.failure = "connection";
+    failing.retries = 4;
+    failing.failures = 3;
+    auto streaming = destination(1, "YouTube", "streaming");
+    streaming.pid = 4242;
+    streaming.bitrate_kbps = 2500;
+    const auto details = status_details({streaming, failing}, {RefusedDestination{"destinations[3]", "no host"}});
+    REQUIRE(details["destinations"].size() == 2);
+    CHECK(details["destinations"][0]["state"] == "streaming");
+    CHECK(details["destinations"][0]["pid"] == 4242);
+    CHECK(details["destinations"][1]["pid"].is_null());
+    CHECK(details["destinations"][1]["lastError"] == failing.last_error);
+    CHECK(details["destinations"][1]["retries"] == 4);
+    CHECK(details["destinations"][1]["failureClass"] == "connection");
+    CHECK(details["refused"][0]["reason"] == "no host");
+    CHECK(details["destinationsStreaming"] == 1);
+    CHECK(details["bitrate"] == 2500);
+
+    const auto line = status_line({streaming, failing});
+    CHECK(line.find("2 destination(s): 1 error, 1 streaming") == 0);
+    CHECK(line.find("dest 1 YouTube streaming pid 4242 2500 kbit/s") != std::string::npos);
+    CHECK(line.find("dest 2 <rtmp://h.example/app/***> error (3 failure(s) in a row, 4 retries") != std::string::npos);
+}
