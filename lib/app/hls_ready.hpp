@@ -1,0 +1,56 @@
+#pragma once
+
+#include "app/cli.hpp"
+#include "cloud/settings.hpp"
+#include "core/env.hpp"
+#include "http/retry.hpp"
+#include "http/transport.hpp"
+#include "mtx/hook_context.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace mtxrelay::app {
+
+struct HlsReadyOptions {
+    CommonOptions common;
+    std::optional<std::string> hls_local_base;     // RELAY_HLS_LOCAL_BASE, default http://127.0.0.1:8888
+    std::optional<std::string> public_hls_base;    // RELAY_PUBLIC_HLS_BASE, default: the local base
+    std::optional<std::string> public_webrtc_base; // RELAY_PUBLIC_WEBRTC_BASE, default http://127.0.0.1:8889; "off"
+    std::optional<std::string> hls_template;       // RELAY_HLS_TEMPLATE, default {base}/{path}/index.m3u8
+    std::optional<std::string> dash_template;      // RELAY_DASH_TEMPLATE; no dashUrl unless set
+    std::optional<int> min_segments;               // RELAY_HLS_MIN_SEGMENTS, 1-20, default 2
+    std::optional<double> timeout;                 // RELAY_HLS_TIMEOUT, seconds, default 60
+    std::optional<double> poll_interval;           // RELAY_HLS_POLL_INTERVAL, seconds, default 1
+};
+
+// Everything a run needs, resolved from flags and env and validated before any waiting.
+struct HlsReadyPlan {
+    mtx::HookContext context;
+    std::string local_url;                 // polled here, on the relay
+    std::string hls_url;                   // announced: same template on the public base
+    std::optional<std::string> webrtc_url; // announced: {public webrtc base}/{path}/whep
+    std::optional<std::string> dash_url;   // announced only when a DASH template is configured
+    int min_segments = 2;
+    std::chrono::milliseconds timeout{60000};
+    std::chrono::milliseconds poll_interval{1000};
+    cloud::CloudSettings cloud;
+};
+
+// Expands {base} {path} {user} {stream} in a URL template; throws UsageError naming an unknown
+// placeholder or a result that is not an http(s) URL. `what` names the setting in errors.
+std::string expand_url_template(const std::string& url_template, const std::string& base,
+                                const mtx::HookContext& context, const std::string& what);
+
+// Resolves and validates the plan (throws UsageError with the setting to fix). Without
+// MTX_PATH or --path the MediaMTX path is clean/<user>/<stream>, the path the hook runs for.
+HlsReadyPlan make_hls_ready_plan(const HlsReadyOptions& options, const core::EnvLookup& env);
+
+// relay-hls-ready: waits until the path's HLS is playable, then POSTs hls-ready once (with
+// retries). 0 sent; 1 not playable within the timeout (nothing sent); 130 SIGINT/SIGTERM
+// (nothing sent); 3-6 as relay-cf-url when the POST fails. All HTTP goes through `transport`.
+int run_hls_ready(const HlsReadyOptions& options, const core::EnvLookup& env, http::Transport& transport,
+                  const http::RetryHooks& hooks = http::default_retry_hooks());
+
+} // namespace mtxrelay::app
