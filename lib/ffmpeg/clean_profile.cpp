@@ -92,7 +92,7 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
                                    video_repair(profile.fps), width, height, width, height, profile.fps);
     const auto audio =
         shape.has_audio
-            ? fmt::format("[0:a:0]{},aresample={}:async=1000:first_pts=0,aformat=sample_fmts=fltp:"
+            ? fmt::format("[0:a:0]{},aresample={}:async=1000,aformat=sample_fmts=fltp:"
                           "channel_layouts=stereo[a]",
                           audio_repair(), profile.audio_rate)
             : shape.duration_seconds > 0

@@ -17,8 +17,8 @@ enum class Compare { at_least, at_most, one_of, info };
 struct Requirement {
     std::string id;   // stable key for --json, e.g. "keyframe_interval_max"
     std::string name; // what the operator reads, e.g. "keyframe interval at most 10 s"
-    Metric metric;
-    Compare compare;
+    Metric metric{};
+    Compare compare = Compare::info;
     double threshold = 0;             // in the metric's unit (frame_intervals: a count of them)
     std::vector<std::string> allowed; // one_of
 };

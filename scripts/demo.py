@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""The whole relay on loopback for about 30 s, then a report.
+
+relay-devcloud is the cloud; an RTMP server stands in for the relay's MediaMTX (nginx-rtmp,
+wired the way mediamtx/mediamtx.yml wires MediaMTX: relay-clean on live/..., relay-restream
+and relay-hls-ready on clean/...); a synthetic dirty "glasses" stream (irregular GOP, VFR,
+drops, a hole, a 5 s timestamp jump, audio drift) is published at real time; the clean
+stream fans out to a Cloudflare stand-in and two re-stream destinations. Everything this
+script starts is ended by PID when it finishes, fails or is interrupted (Ctrl-C).
+
+MediaMTX itself is not installable from Debian; the demo says so and uses nginx-rtmp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+import harness as H  # noqa: E402  (the same process-discipline the tests use)
+
+USER, STREAM = "glasses", "demo1"
+NAME = f"{USER}/{STREAM}"
+FIXTURE = "glasses_mix"
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def make_fixture() -> Path:
+    out = REPO / "build" / "fixtures"
+    subprocess.run(["bash", str(REPO / "tests" / "fixtures" / "make_dirty.sh"), str(out), FIXTURE],
+                   check=True, stdout=subprocess.DEVNULL, timeout=300)
+    return out / f"{FIXTURE}.flv"
+
+
+def inspect(h: H.Harness, media: Path) -> dict | None:
+    proc = h.run([h.bin("relay-inspect"), str(media), "--profile", "cloudflare", "--json"], timeout=120,
+                 check=False, name="inspect")
+    try:
+        return json.loads(proc.stdout_text())
+    except json.JSONDecodeError:
+        say(f"  relay-inspect could not read {media.name}: {proc.stderr_text().strip()[:200]}")
+        return None
+
+
+def status_line(cloud: H.DevCloud, started: float, hls_url: str) -> str:
+    events = cloud.events()
+    statuses = [e["body"] for e in events if e["type"] == "stream-status"]
+    clean = [s for s in statuses if "destinations" not in s]
+    fanout = [s for s in statuses if "destinations" in s]
+    parts = [f"t={time.monotonic() - started:4.0f}s"]
+    if clean:
+        c = clean[-1]
+        parts.append(f"relay-clean {c['status']}" + (f" {c.get('fps', 0):.0f} fps {c.get('bitrate', 0)} kbit/s"
+                                                       if c["status"] == "active" else ""))
+    else:
+        parts.append("relay-clean starting")
+    if fanout:
+        dests = ", ".join(f"{d.get('name') or '?'} {d.get('state')}" for d in fanout[-1]["destinations"])
+        parts.append(f"destinations: {dests}")
+    hls = [e for e in events if e["type"] == "hls-ready"]
+    parts.append("HLS announced" if hls else "HLS not playable yet")
+    return " | ".join(parts)
+
+
+def report(h: H.Harness, cloud: H.DevCloud, started_wall_ms: int, fixture: Path, outputs: dict[str, Path]) -> None:
+    say("\n=== Report " + "=" * 60)
+    before, after = inspect(h, fixture), inspect(h, outputs["Cloudflare"])
+    if before and after:
+        say(f"\nrelay-inspect --profile cloudflare: the glasses' stream vs what reached the Cloudflare stand-in")
+        say(f"  {'requirement':<50} {'input':<6} {'output':<6} output figure")
+        rows_after = {r["id"]: r for r in after["requirements"]}
+        for r in before["requirements"]:
+            a = rows_after.get(r["id"], {})
+            say(f"  {r['name'][:50]:<50} {r['status'].upper():<6} {a.get('status', '-').upper():<6} "
+                f"{str(a.get('measured', ''))[:60]}")
+        say(f"  result: input {before['result']['status'].upper() if isinstance(before['result'], dict) else before['result']}"
+            f" -> output {after['result']['status'].upper() if isinstance(after['result'], dict) else after['result']}")
+    say("\nEvents the cloud received (relay-devcloud):")
+    for e in cloud.events():
+        body = e["body"]
+        at = (e["received_at_ms"] - started_wall_ms) / 1000
+        if e["type"] == "hls-ready":
+            say(f"  {at:6.1f}s hls-ready     hlsUrl={body['hlsUrl']} webrtcUrl={body.get('webrtcUrl', '-')}")
+        else:
+            who = "relay-restream" if "destinations" in body else "relay-clean"
+            extra = body.get("reason", "") if body["status"] != "active" else (
+                f"{body.get('fps', '')} fps {body.get('bitrate', '')} kbit/s" if who == "relay-clean" else
+                ", ".join(f"{d.get('name')}={d.get('state')}" for d in body["destinations"]))
+            say(f"  {at:6.1f}s stream-status {body['status']:<8} {who:<15} {str(extra)[:90]}")
+    statuses = [e["body"] for e in cloud.events("stream-status") if "destinations" in e["body"]]
+    say("\nDestinations, last state reported by relay-restream:")
+    for d in (statuses[-2]["destinations"] if len(statuses) >= 2 else statuses[-1]["destinations"] if statuses else []):
+        say(f"  {d.get('name', '?'):<10} {d.get('state'):<10} retries={d.get('retries', 0)} {d.get('lastError') or ''}")
+    say("\nWhat each destination received:")
+    for name, path in outputs.items():
+        size = path.stat().st_size if path.exists() else 0
+        packets = H.ffprobe_packets(str(path)) if size else []
+        say(f"  {name:<10} {size / 1e6:6.1f} MB, {len(packets)} video packets  ({path})")
+
+
+def run(duration: float) -> int:
+    if shutil.which("mediamtx"):
+        say("note: mediamtx is on PATH, but this demo drives nginx-rtmp wired like mediamtx/mediamtx.yml "
+            "so that it behaves the same on every machine (see docs/operations.md for MediaMTX).")
+    say("generating the dirty glasses stream (ffmpeg, once)...")
+    fixture = make_fixture()
+    with H.Harness("demo") as h:
+        rtmp_port, http_port = h.free_port(), h.free_port()
+        keys = {n: f"{n.lower()}-{secrets.token_hex(6)}" for n in ("Cloudflare", "YouTube", "Twitch")}
+        token = "demo-" + secrets.token_hex(8)
+        sink = lambda app, key: f"rtmp://127.0.0.1:{rtmp_port}/{app}/{key}"  # noqa: E731
+        cloud = h.start_devcloud({"token": token, "streams": {NAME: {
+            "cf_url": sink("cloudflare", keys["Cloudflare"]),
+            "destinations": [{"url": sink("youtube", keys["YouTube"]), "name": "YouTube"},
+                             {"url": sink("twitch", keys["Twitch"]), "name": "Twitch"}],
+            "stream_keys": ["glasses-key"]}}})
+        env = {**cloud.env(), "RELAY_RTMP_PORT": str(rtmp_port), "RELAY_ALLOW_PRIVATE_DESTINATIONS": "1",
+               "RELAY_STATUS_INTERVAL": "5"}
+        public = f"http://127.0.0.1:{http_port}"
+        apps = [
+            {"name": "live", "path_regex": r"^live/([^/]+)/([^/]+)$", "env": env,
+             "exec_push": [h.bin("relay-clean"), "--target", "local"]},
+            {"name": "clean", "path_regex": r"^clean/([^/]+)/([^/]+)$", "env": env, "hls": True,
+             "exec_push": [{"argv": [h.bin("relay-restream"), "--poll-interval", "5"]},
+                           {"argv": [h.bin("relay-hls-ready"), "--hls-local-base", public, "--public-hls-base",
+                                     public, "--min-segments", "2", "--timeout", "60"]}]},
+            {"name": "cloudflare", "record": True}, {"name": "youtube", "record": True},
+            {"name": "twitch", "record": True},
+        ]
+        ngx = h.start_nginx(apps, rtmp_port=rtmp_port, http_port=http_port)
+        ngx.prepare_stream("clean", NAME)
+        outputs = {"Cloudflare": ngx.record_path("cloudflare", keys["Cloudflare"]),
+                   "YouTube": ngx.record_path("youtube", keys["YouTube"]),
+                   "Twitch": ngx.record_path("twitch", keys["Twitch"])}
+        say(f"relay-devcloud {cloud.url}; RTMP rtmp://127.0.0.1:{rtmp_port}; HLS {public}")
+        say(f"publishing {fixture.name} at real time to live/{NAME} for {duration:.0f} s...")
+        started, started_wall_ms = time.monotonic(), int(time.time() * 1000)
+        publisher = h.publish(fixture, "live", NAME, loop=True)
+        hls_url = ngx.hls_url("clean", NAME)
+        while time.monotonic() - started < duration:
+            time.sleep(3)
+            if publisher.poll() is not None:
+                say(f"the publisher stopped early: {publisher.tail()}")
+                break
+            say("  " + status_line(cloud, started, hls_url))
+        say("stopping the publisher: the hooks get SIGINT, as MediaMTX would send...")
+        h.stop(publisher, check=False)
+        for app in ("live", "clean"):
+            for index in range(len(ngx.apps[app].hooks)):
+                for rec in ngx.hook_starts(app, index):
+                    H.wait_for(lambda: not H.pid_alive(rec["pid"], rec.get("start_ticks")), 10, 0.1,
+                               f"hook {app}#{index} (pid {rec['pid']}) to exit")
+        H.wait_for(lambda: all(not ngx.stream(a, k) for a, k in
+                               (("cloudflare", keys["Cloudflare"]), ("youtube", keys["YouTube"]),
+                                ("twitch", keys["Twitch"]))), 10, 0.2, "destinations to be unpublished")
+        report(h, cloud, started_wall_ms, fixture, outputs)
+        say(f"\nlogs, recordings and configs: {h.workdir}")
+    say("everything the demo started has been stopped.")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=30, help="seconds of live streaming (default 30)")
+    args = parser.parse_args()
+    os.environ.setdefault("MTXRELAY_KEEP_TMP", "1")
+    os.environ.setdefault("MTXRELAY_TEST_TMP", str(REPO / "build" / "demo"))
+    Path(os.environ["MTXRELAY_TEST_TMP"]).mkdir(parents=True, exist_ok=True)
+    H.install_termination_handler()
+    try:
+        return run(args.duration)
+    except KeyboardInterrupt:
+        say("\ninterrupted: everything the demo started has been stopped.")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
