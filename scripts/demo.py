@@ -73,11 +73,12 @@ def status_line(cloud: H.DevCloud, started: float, hls_url: str) -> str:
     return " | ".join(parts)
 
 
-def report(h: H.Harness, cloud: H.DevCloud, started_wall_ms: int, fixture: Path, outputs: dict[str, Path]) -> None:
+def report(h: H.Harness, cloud: H.DevCloud, started_wall_ms: int, fixture: Path, clean: Path,
+           outputs: dict[str, Path]) -> None:
     say("\n=== Report " + "=" * 60)
-    before, after = inspect(h, fixture), inspect(h, outputs["Cloudflare"])
+    before, after = inspect(h, fixture), inspect(h, clean)
     if before and after:
-        say(f"\nrelay-inspect --profile cloudflare: the glasses' stream vs what reached the Cloudflare stand-in")
+        say("\nrelay-inspect --profile cloudflare: the glasses' stream vs the clean stream relay-clean published")
         say(f"  {'requirement':<50} {'input':<6} {'output':<6} output figure")
         rows_after = {r["id"]: r for r in after["requirements"]}
         for r in before["requirements"]:
@@ -102,7 +103,8 @@ def report(h: H.Harness, cloud: H.DevCloud, started_wall_ms: int, fixture: Path,
     say("\nDestinations, last state reported by relay-restream:")
     for d in (statuses[-2]["destinations"] if len(statuses) >= 2 else statuses[-1]["destinations"] if statuses else []):
         say(f"  {d.get('name', '?'):<10} {d.get('state'):<10} retries={d.get('retries', 0)} {d.get('lastError') or ''}")
-    say("\nWhat each destination received:")
+    say("\nWhat each destination received (a copy joins the clean stream at a keyframe: nginx-rtmp keeps no\n"
+        "GOP cache, so each recording's audio may begin up to one 2 s GOP before its video):")
     for name, path in outputs.items():
         size = path.stat().st_size if path.exists() else 0
         packets = H.ffprobe_packets(str(path)) if size else []
@@ -131,7 +133,7 @@ def run(duration: float) -> int:
         apps = [
             {"name": "live", "path_regex": r"^live/([^/]+)/([^/]+)$", "env": env,
              "exec_push": [h.bin("relay-clean"), "--target", "local"]},
-            {"name": "clean", "path_regex": r"^clean/([^/]+)/([^/]+)$", "env": env, "hls": True,
+            {"name": "clean", "path_regex": r"^clean/([^/]+)/([^/]+)$", "env": env, "hls": True, "record": True,
              "exec_push": [{"argv": [h.bin("relay-restream"), "--poll-interval", "5"]},
                            {"argv": [h.bin("relay-hls-ready"), "--hls-local-base", public, "--public-hls-base",
                                      public, "--min-segments", "2", "--timeout", "60"]}]},
@@ -164,7 +166,9 @@ def run(duration: float) -> int:
         H.wait_for(lambda: all(not ngx.stream(a, k) for a, k in
                                (("cloudflare", keys["Cloudflare"]), ("youtube", keys["YouTube"]),
                                 ("twitch", keys["Twitch"]))), 10, 0.2, "destinations to be unpublished")
-        report(h, cloud, started_wall_ms, fixture, outputs)
+        # nginx-rtmp's recorder escapes the '/' of the stream name.
+        clean_recording = next((ngx.root / "rec" / "clean").glob("*.flv"))
+        report(h, cloud, started_wall_ms, fixture, clean_recording, outputs)
         say(f"\nlogs, recordings and configs: {h.workdir}")
     say("everything the demo started has been stopped.")
     return 0
