@@ -63,8 +63,7 @@ ffmpeg::Endpoint cloud_output(const CleanPlan& plan, const core::EnvLookup& env)
     cloud::UrlPolicy policy;
     policy.allow_private = bool_env(env, "RELAY_ALLOW_PRIVATE_DESTINATIONS", false);
     if (const auto problem = cloud::check_stream_url(found.value().url, policy)) {
-        throw core::Error(core::ExitCode::bad_response,
-                          fmt::format("the cloud's ingest URL is refused: {}", *problem));
+        throw core::Error(core::ExitCode::bad_response, fmt::format("the cloud's ingest URL is refused: {}", *problem));
     }
     return ffmpeg::from_url(found.value().url);
 }
@@ -85,7 +84,8 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     const auto target = options.target ? *options.target : env("RELAY_CLEAN_TARGET").value_or("local");
     if (target != "local" && target != "cloud") {
         throw core::UsageError(fmt::format("unknown target '{}': use local (clean/<user>/<stream> on this relay) "
-                                           "or cloud (the cf-url lookup's ingest URL)", target));
+                                           "or cloud (the cf-url lookup's ingest URL)",
+                                           target));
     }
     const bool needs_cloud = !options.output && target == "cloud";
     plan.cloud = cloud::load_cloud_settings(options.common.cloud, env, needs_cloud);
@@ -102,8 +102,8 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     if (options.output) {
         plan.output = ffmpeg::from_url(*options.output);
         if (!plan.output.network && !options.overwrite && ::access(options.output->c_str(), F_OK) == 0) {
-            throw core::UsageError(fmt::format("output file '{}' exists: pass --overwrite to replace it",
-                                               *options.output));
+            throw core::UsageError(
+                fmt::format("output file '{}' exists: pass --overwrite to replace it", *options.output));
         }
         if (!plan.output.network) {
             plan.output.options = {"-y"};
@@ -114,12 +114,14 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     } else {
         plan.output_from_cloud = true;
     }
-    const double stall = seconds_setting(options.stall_timeout, "--stall-timeout", env, "RELAY_STALL_TIMEOUT", 10, 2, 300);
+    const double stall =
+        seconds_setting(options.stall_timeout, "--stall-timeout", env, "RELAY_STALL_TIMEOUT", 10, 2, 300);
     plan.supervision.stall_timeout = seconds(static_cast<long>(stall));
     plan.status_interval = seconds(static_cast<long>(
         seconds_setting(options.status_interval, "--status-interval", env, "RELAY_STATUS_INTERVAL", 10, 1, 3600)));
-    plan.input_gone_after = milliseconds(static_cast<long>(
-        1000 * seconds_setting(options.input_gone_after, "--input-gone-after", env, "RELAY_INPUT_GONE_AFTER", 15, 1, 3600)));
+    plan.input_gone_after =
+        milliseconds(static_cast<long>(1000 * seconds_setting(options.input_gone_after, "--input-gone-after", env,
+                                                              "RELAY_INPUT_GONE_AFTER", 15, 1, 3600)));
     if (options.recipe != "clean" && options.recipe != "seed") {
         throw core::UsageError("--recipe must be clean or seed");
     }
@@ -138,9 +140,9 @@ std::vector<std::string> build_command(const CleanOptions& options, const CleanP
 int print_dry_run(const CleanOptions& options, CleanPlan plan)
 {
     if (plan.output_from_cloud) {
-        plan.output = ffmpeg::from_url(fmt::format("<ingest URL from GET {}{}>", plan.cloud ? plan.cloud->base_url : "",
-                                                   cloud::CloudClient::cf_url_path(plan.context->user_id,
-                                                                                   plan.context->stream_id)));
+        plan.output = ffmpeg::from_url(
+            fmt::format("<ingest URL from GET {}{}>", plan.cloud ? plan.cloud->base_url : "",
+                        cloud::CloudClient::cf_url_path(plan.context->user_id, plan.context->stream_id)));
     }
     std::cout << "# relay-clean would run (input assumed landscape with audio; the real run probes it first):\n";
     for (const auto& arg : build_command(options, plan, ffmpeg::InputShape{})) {
@@ -152,10 +154,15 @@ int print_dry_run(const CleanOptions& options, CleanPlan plan)
 nlohmann::json stats(const ffmpeg::Supervisor& supervisor, Clock::time_point started, const std::string& output)
 {
     const auto& p = supervisor.progress();
-    return {{"bitrate", static_cast<long>(p.bitrate_kbps)}, {"fps", p.fps}, {"frames", p.frame},
-            {"droppedFrames", p.drop_frames}, {"duplicatedFrames", p.dup_frames}, {"speed", p.speed},
+    return {{"bitrate", static_cast<long>(p.bitrate_kbps)},
+            {"fps", p.fps},
+            {"frames", p.frame},
+            {"droppedFrames", p.drop_frames},
+            {"duplicatedFrames", p.dup_frames},
+            {"speed", p.speed},
             {"restarts", std::max(0, supervisor.restarts())},
-            {"uptimeSeconds", duration_cast<seconds>(Clock::now() - started).count()}, {"output", core::redact(output)}};
+            {"uptimeSeconds", duration_cast<seconds>(Clock::now() - started).count()},
+            {"output", core::redact(output)}};
 }
 
 } // namespace
@@ -172,35 +179,40 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
         plan.output = cloud_output(plan, env);
     }
     core::log::info("cleaning {} -> {} ({} {} fps, {} s GOP)", core::redact(plan.input.url),
-                    core::redact(plan.output.url), plan.profile.quality.name, plan.profile.fps, plan.profile.gop_seconds);
+                    core::redact(plan.output.url), plan.profile.quality.name, plan.profile.fps,
+                    plan.profile.gop_seconds);
 
-    StatusReporter reporter(plan.cloud, plan.context ? plan.context->user_id : "", plan.context ? plan.context->stream_id : "");
+    StatusReporter reporter(plan.cloud, plan.context ? plan.context->user_id : "",
+                            plan.context ? plan.context->stream_id : "");
     const auto started = Clock::now();
     auto last_input_seen = started;
     bool ever_read = false;
     std::string finish_reason;
 
-    ffmpeg::Supervisor supervisor("ffmpeg", [&]() -> ffmpeg::NextRun {
-        auto probe = ffmpeg::probe_streams(plan.input, milliseconds(10000));
-        if (!probe) {
-            if (probe.error().kind == core::ErrorKind::interrupted) {
-                return {std::nullopt, true, "interrupted"};
+    ffmpeg::Supervisor supervisor(
+        "ffmpeg",
+        [&]() -> ffmpeg::NextRun {
+            auto probe = ffmpeg::probe_streams(plan.input, milliseconds(10000));
+            if (!probe) {
+                if (probe.error().kind == core::ErrorKind::interrupted) {
+                    return {std::nullopt, true, "interrupted"};
+                }
+                if (plan.input.network && Clock::now() - last_input_seen > plan.input_gone_after) {
+                    finish_reason = ever_read ? "the publisher is gone" : "the input never appeared";
+                    return {std::nullopt, true, finish_reason + ": " + probe.error().message};
+                }
+                return {std::nullopt, false, "input not readable: " + probe.error().message};
             }
-            if (plan.input.network && Clock::now() - last_input_seen > plan.input_gone_after) {
-                finish_reason = ever_read ? "the publisher is gone" : "the input never appeared";
-                return {std::nullopt, true, finish_reason + ": " + probe.error().message};
-            }
-            return {std::nullopt, false, "input not readable: " + probe.error().message};
-        }
-        last_input_seen = Clock::now();
-        ever_read = true;
-        const auto& info = probe.value();
-        const ffmpeg::InputShape shape{info.has_audio, info.height > info.width,
-                                       plan.input.network ? 0.0 : info.duration_seconds};
-        core::log::info("input: {} {}x{}, {}", info.video_codec, info.width, info.height,
-                        info.has_audio ? "audio " + info.audio_codec : "no audio (silence will be inserted)");
-        return {build_command(options, plan, shape), false, {}};
-    }, plan.supervision);
+            last_input_seen = Clock::now();
+            ever_read = true;
+            const auto& info = probe.value();
+            const ffmpeg::InputShape shape{info.has_audio, info.height > info.width,
+                                           plan.input.network ? 0.0 : info.duration_seconds};
+            core::log::info("input: {} {}x{}, {}", info.video_codec, info.width, info.height,
+                            info.has_audio ? "audio " + info.audio_codec : "no audio (silence will be inserted)");
+            return {build_command(options, plan, shape), false, {}};
+        },
+        plan.supervision);
     supervisor.set_finish_on_clean_exit(!plan.input.network);
 
     auto next_status = Clock::now();

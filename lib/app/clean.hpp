@@ -10,20 +10,20 @@ namespace mtxrelay::app {
 
 struct CleanOptions {
     CommonOptions common;
-    std::optional<std::string> target;       // local|cloud (RELAY_CLEAN_TARGET, default local)
-    std::optional<std::string> input;        // default rtmp://HOST:PORT/$MTX_PATH
-    std::optional<std::string> output;       // default from the target
-    std::optional<std::string> quality;      // 480p|720p|1080p (RELAY_QUALITY, default 720p)
-    std::optional<int> fps;                  // RELAY_FPS, default 30
-    std::optional<int> gop_seconds;          // RELAY_GOP_SECONDS, 2-10, default 2
-    std::optional<double> stall_timeout;     // RELAY_STALL_TIMEOUT, default 10 s
-    std::optional<double> status_interval;   // RELAY_STATUS_INTERVAL, default 10 s
-    std::optional<double> input_gone_after;  // RELAY_INPUT_GONE_AFTER, default 15 s
+    std::optional<std::string> target;      // local|cloud (RELAY_CLEAN_TARGET, default local)
+    std::optional<std::string> input;       // default rtmp://HOST:PORT/$MTX_PATH
+    std::optional<std::string> output;      // default from the target
+    std::optional<std::string> quality;     // 480p|720p|1080p (RELAY_QUALITY, default 720p)
+    std::optional<int> fps;                 // RELAY_FPS, default 30
+    std::optional<int> gop_seconds;         // RELAY_GOP_SECONDS, 2-10, default 2
+    std::optional<double> stall_timeout;    // RELAY_STALL_TIMEOUT, default 10 s
+    std::optional<double> status_interval;  // RELAY_STATUS_INTERVAL, default 10 s
+    std::optional<double> input_gone_after; // RELAY_INPUT_GONE_AFTER, default 15 s
     std::optional<std::string> rtmp_host;
     std::optional<int> rtmp_port;
-    std::string recipe = "clean";            // "seed": the seeds' command, for comparisons only
-    bool realtime = false;                   // read the input at its own pace (-re), for files
-    bool overwrite = false;                  // replace an existing output file
+    std::string recipe = "clean"; // "seed": the seeds' command, for comparisons only
+    bool realtime = false;        // read the input at its own pace (-re), for files
+    bool overwrite = false;       // replace an existing output file
 };
 
 // relay-clean: supervises one ffmpeg that turns the dirty input into the clean contract and

@@ -25,8 +25,10 @@ inline constexpr double k_default_live_seconds = 20;
 
 // relay-inspect's own exit codes (the common ones: 0 all pass, 1 a requirement failed or could not
 // be measured, 2 usage, 130 interrupted).
-inline constexpr int k_exit_unreadable = static_cast<int>(core::ExitCode::input_unreadable);   // missing, unreachable, not media, no video, nothing read
-inline constexpr int k_exit_probe_failed = static_cast<int>(core::ExitCode::probe_failed); // ffprobe missing, or its output was cut
+inline constexpr int k_exit_unreadable =
+    static_cast<int>(core::ExitCode::input_unreadable); // missing, unreachable, not media, no video, nothing read
+inline constexpr int k_exit_probe_failed =
+    static_cast<int>(core::ExitCode::probe_failed); // ffprobe missing, or its output was cut
 
 // The ffprobe endpoint for INPUT: a local multi-segment RTMP URL (rtmp://127.0.0.1/live/u/s) gets
 // -rtmp_app live -rtmp_playpath u/s as relay-clean passes it; explicit flags win. Throws UsageError.

@@ -7,8 +7,8 @@
 
 namespace mtxrelay::app {
 
-int int_setting(const std::optional<int>& flag, const char* flag_name, const core::EnvLookup& env,
-                const char* env_name, int fallback, int min, int max)
+int int_setting(const std::optional<int>& flag, const char* flag_name, const core::EnvLookup& env, const char* env_name,
+                int fallback, int min, int max)
 {
     int value = fallback;
     std::string source = "default";
@@ -74,7 +74,8 @@ RtmpServer load_rtmp_server(const std::optional<std::string>& host_flag, const s
     server.host = host_flag ? *host_flag : env("RELAY_RTMP_HOST").value_or(server.host);
     server.port = int_setting(port_flag, "--rtmp-port", env, "RELAY_RTMP_PORT", 1935, 1, 65535);
     for (const char c : server.host) {
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' ||
+              c == ']')) {
             throw core::UsageError(fmt::format("RTMP host '{}' is not a host name or address", server.host));
         }
     }

@@ -18,8 +18,8 @@ RtmpServer load_rtmp_server(const std::optional<std::string>& host_flag, const s
                             const core::EnvLookup& env);
 
 // An integer setting from a flag, else env, else the default; range-checked with a clear error.
-int int_setting(const std::optional<int>& flag, const char* flag_name, const core::EnvLookup& env,
-                const char* env_name, int fallback, int min, int max);
+int int_setting(const std::optional<int>& flag, const char* flag_name, const core::EnvLookup& env, const char* env_name,
+                int fallback, int min, int max);
 
 // Seconds from a flag, else env, else the default; range-checked.
 double seconds_setting(const std::optional<double>& flag, const char* flag_name, const core::EnvLookup& env,

@@ -87,7 +87,9 @@ void StatusReporter::work()
         Item item;
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [this] { return !m_queue.empty() || (m_closing && m_final_done) || (m_closing && m_queue.empty()); });
+            m_wake.wait(lock, [this] {
+                return !m_queue.empty() || (m_closing && m_final_done) || (m_closing && m_queue.empty());
+            });
             if (m_queue.empty()) {
                 return;
             }

@@ -16,9 +16,8 @@ namespace {
 bool private_v4(uint32_t a)
 {
     const auto in = [a](uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
-    return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x7F000000, 8) || in(0xA9FE0000, 16) ||
-           in(0xAC100000, 12) || in(0xC0A80000, 16) || in(0x64400000, 10) || in(0xC0000000, 24) ||
-           in(0xC6120000, 15) || a >= 0xE0000000;
+    return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x7F000000, 8) || in(0xA9FE0000, 16) || in(0xAC100000, 12) ||
+           in(0xC0A80000, 16) || in(0x64400000, 10) || in(0xC0000000, 24) || in(0xC6120000, 15) || a >= 0xE0000000;
 }
 
 } // namespace
@@ -75,7 +74,8 @@ std::optional<std::string> check_stream_url(std::string_view url, const UrlPolic
         if (u <= 0x20 || u == 0x7f) {
             return "URL contains whitespace or control characters";
         }
-        if (c == ';' || c == '|' || c == '`' || c == '$' || c == '\\' || c == '"' || c == '\'' || c == '<' || c == '>') {
+        if (c == ';' || c == '|' || c == '`' || c == '$' || c == '\\' || c == '"' || c == '\'' || c == '<' ||
+            c == '>') {
             return fmt::format("URL contains the character '{}'", c);
         }
     }

@@ -7,7 +7,7 @@
 namespace mtxrelay::cloud {
 
 struct UrlPolicy {
-    bool allow_private = false;  // loopback, link-local, private and unspecified hosts
+    bool allow_private = false; // loopback, link-local, private and unspecified hosts
     size_t max_length = 2048;
 };
 

@@ -157,8 +157,8 @@ bool is_secret_parameter(std::string_view name)
     // Whole words of the name count ("stream_key", "x-amz-signature", "access_token"), so
     // "keyint" or "signal" stay readable.
     static constexpr std::array<std::string_view, 19> k_words = {
-        "key",       "streamkey", "apikey",     "token",  "pass",       "password", "passwd",
-        "passphrase", "secret",   "sig",        "signature", "auth",    "authorization", "streamid",
+        "key",        "streamkey",   "apikey",  "token",     "pass", "password",      "passwd",
+        "passphrase", "secret",      "sig",     "signature", "auth", "authorization", "streamid",
         "credential", "credentials", "session", "sessionid", "jwt"};
     for (const auto& word : split(to_lower(name), '_')) {
         for (const auto& part : split(word, '-')) {

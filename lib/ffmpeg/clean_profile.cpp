@@ -73,8 +73,8 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
     const auto [width, height] = frame_size(profile, shape.portrait);
     const int gop_frames = profile.fps * profile.gop_seconds;
     const int kbps = profile.video_kbps();
-    std::vector<std::string> args = {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-nostats",
-                                     "-progress", "pipe:1", "-stats_period", "1"};
+    std::vector<std::string> args = {"ffmpeg",   "-nostdin",  "-hide_banner", "-loglevel",     "warning",
+                                     "-nostats", "-progress", "pipe:1",       "-stats_period", "1"};
     append(args, {"-fflags", "+genpts+discardcorrupt", "-threads", "1"});
     if (input.network) {
         // Longer than a publisher's pause on a forward timestamp jump (ffmpeg -re style pacing
@@ -87,26 +87,52 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
     args.insert(args.end(), input.options.begin(), input.options.end());
     append(args, {"-i", input.url});
 
-    const auto video = fmt::format("[0:v:0]{},scale={}:{}:force_original_aspect_ratio=decrease,"
-                                   "pad={}:{}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={}:start_time=0,format=yuv420p[v]",
-                                   video_repair(profile.fps), width, height, width, height, profile.fps);
-    const auto audio =
-        shape.has_audio
-            ? fmt::format("[0:a:0]{},aresample={}:async=1000,aformat=sample_fmts=fltp:"
-                          "channel_layouts=stereo[a]",
-                          audio_repair(), profile.audio_rate)
-            : shape.duration_seconds > 0
-                  ? fmt::format("anullsrc=r={}:cl=stereo,atrim=end={:.3f}[a]", profile.audio_rate, shape.duration_seconds)
-                  : fmt::format("anullsrc=r={}:cl=stereo[a]", profile.audio_rate);
+    const auto video =
+        fmt::format("[0:v:0]{},scale={}:{}:force_original_aspect_ratio=decrease,"
+                    "pad={}:{}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={}:start_time=0,format=yuv420p[v]",
+                    video_repair(profile.fps), width, height, width, height, profile.fps);
+    const auto audio = shape.has_audio ? fmt::format("[0:a:0]{},aresample={}:async=1000,aformat=sample_fmts=fltp:"
+                                                     "channel_layouts=stereo[a]",
+                                                     audio_repair(), profile.audio_rate)
+                       : shape.duration_seconds > 0 ? fmt::format("anullsrc=r={}:cl=stereo,atrim=end={:.3f}[a]",
+                                                                  profile.audio_rate, shape.duration_seconds)
+                                                    : fmt::format("anullsrc=r={}:cl=stereo[a]", profile.audio_rate);
     append(args, {"-filter_complex", video + ";" + audio, "-map", "[v]", "-map", "[a]"});
 
-    append(args, {"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "high",
-                  "-pix_fmt", "yuv420p", "-bf", "0", "-g", std::to_string(gop_frames), "-keyint_min",
-                  std::to_string(gop_frames), "-sc_threshold", "0", "-force_key_frames",
-                  fmt::format("expr:gte(t,n_forced*{})", profile.gop_seconds), "-b:v", fmt::format("{}k", kbps),
-                  "-minrate", fmt::format("{}k", kbps), "-maxrate", fmt::format("{}k", kbps), "-bufsize",
-                  fmt::format("{}k", kbps / 2), "-x264-params", "nal-hrd=cbr:open-gop=0", "-r",
-                  std::to_string(profile.fps), "-fps_mode", "cfr"});
+    append(args, {"-c:v",
+                  "libx264",
+                  "-preset",
+                  "veryfast",
+                  "-tune",
+                  "zerolatency",
+                  "-profile:v",
+                  "high",
+                  "-pix_fmt",
+                  "yuv420p",
+                  "-bf",
+                  "0",
+                  "-g",
+                  std::to_string(gop_frames),
+                  "-keyint_min",
+                  std::to_string(gop_frames),
+                  "-sc_threshold",
+                  "0",
+                  "-force_key_frames",
+                  fmt::format("expr:gte(t,n_forced*{})", profile.gop_seconds),
+                  "-b:v",
+                  fmt::format("{}k", kbps),
+                  "-minrate",
+                  fmt::format("{}k", kbps),
+                  "-maxrate",
+                  fmt::format("{}k", kbps),
+                  "-bufsize",
+                  fmt::format("{}k", kbps / 2),
+                  "-x264-params",
+                  "nal-hrd=cbr:open-gop=0",
+                  "-r",
+                  std::to_string(profile.fps),
+                  "-fps_mode",
+                  "cfr"});
     append(args, {"-c:a", "aac", "-profile:a", "aac_low", "-b:a", fmt::format("{}k", profile.audio_kbps), "-ar",
                   std::to_string(profile.audio_rate), "-ac", "2"});
     append(args, {"-max_muxing_queue_size", "1024", "-f", output_format(output)});
@@ -122,9 +148,11 @@ std::vector<std::string> seed_command(const Endpoint& input, const Endpoint& out
 {
     std::vector<std::string> args = {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning"};
     args.insert(args.end(), input.options.begin(), input.options.end());
-    append(args, {"-i", input.url, "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "30",
-                  "-keyint_min", "30", "-sc_threshold", "0", "-b:v", "2M", "-maxrate", "2.5M", "-bufsize", "4M",
-                  "-c:a", "aac", "-ar", "44100", "-ac", "1", "-b:a", "128k", "-f", "flv"});
+    append(args,
+           {"-i",       input.url,     "-c:v", "libx264",       "-preset", "veryfast", "-tune", "zerolatency", "-g",
+            "30",       "-keyint_min", "30",   "-sc_threshold", "0",       "-b:v",     "2M",    "-maxrate",    "2.5M",
+            "-bufsize", "4M",          "-c:a", "aac",           "-ar",     "44100",    "-ac",   "1",           "-b:a",
+            "128k",     "-f",          "flv"});
     args.insert(args.end(), output.options.begin(), output.options.end());
     args.push_back(output.url);
     return args;

@@ -7,9 +7,9 @@ namespace mtxrelay::ffmpeg {
 
 // Where ffmpeg reads or writes, and the protocol options that go with it.
 struct Endpoint {
-    std::string url;                 // a URL or a file path
+    std::string url;                  // a URL or a file path
     std::vector<std::string> options; // e.g. -rtmp_app live -rtmp_playpath u/s, placed before the URL
-    bool network = false;            // a live network stream (timeouts apply), not a file
+    bool network = false;             // a live network stream (timeouts apply), not a file
 };
 
 // The relay's own RTMP server path (MediaMTX, or nginx-rtmp in tests): "live/u/s" is passed as

@@ -12,7 +12,8 @@ namespace mtxrelay::ffmpeg {
 // flood MediaMTX's log.
 class LogRelay {
 public:
-    explicit LogRelay(std::string label, std::chrono::seconds window = std::chrono::seconds(10), int max_per_second = 20);
+    explicit LogRelay(std::string label, std::chrono::seconds window = std::chrono::seconds(10),
+                      int max_per_second = 20);
 
     void line(std::string_view text);
     // Prints the pending "suppressed" summary, if any.

@@ -3,8 +3,8 @@
 #include "core/redact.hpp"
 #include "process/run.hpp"
 
-#include <fmt/format.h>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace mtxrelay::ffmpeg {
@@ -19,7 +19,8 @@ core::Result<StreamInfo> probe_streams(const Endpoint& input, std::chrono::milli
         argv.insert(argv.end(), {"-rw_timeout", "5000000"});
     }
     argv.insert(argv.end(), input.options.begin(), input.options.end());
-    argv.insert(argv.end(), {"-show_entries", "stream=codec_type,codec_name,width,height:format=duration", "-of", "json", "-i", input.url});
+    argv.insert(argv.end(), {"-show_entries", "stream=codec_type,codec_name,width,height:format=duration", "-of",
+                             "json", "-i", input.url});
     auto run = process::run_capture(argv, time_limit, 1024 * 1024);
     if (!run) {
         return run.error();
@@ -34,8 +35,9 @@ core::Result<StreamInfo> probe_streams(const Endpoint& input, std::chrono::milli
     }
     if (result.status.as_exit_code() != 0) {
         const auto first_line = result.err.substr(0, result.err.find('\n'));
-        return Failure{ErrorKind::unreachable, fmt::format("cannot read {}: {}", core::redact(input.url),
-                                                           core::redact(first_line.empty() ? result.status.describe() : first_line))};
+        return Failure{ErrorKind::unreachable,
+                       fmt::format("cannot read {}: {}", core::redact(input.url),
+                                   core::redact(first_line.empty() ? result.status.describe() : first_line))};
     }
     const auto document = nlohmann::json::parse(result.out, nullptr, false);
     if (document.is_discarded() || !document.contains("streams") || !document["streams"].is_array()) {

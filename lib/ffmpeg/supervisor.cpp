@@ -12,12 +12,18 @@ using namespace std::chrono;
 const char* state_name(RunState state)
 {
     switch (state) {
-    case RunState::starting: return "starting";
-    case RunState::streaming: return "streaming";
-    case RunState::backoff: return "starting"; // waiting to retry reads as starting to the cloud
-    case RunState::error: return "error";
-    case RunState::stopping: return "stopping";
-    case RunState::stopped: return "ready";
+    case RunState::starting:
+        return "starting";
+    case RunState::streaming:
+        return "streaming";
+    case RunState::backoff:
+        return "starting"; // waiting to retry reads as starting to the cloud
+    case RunState::error:
+        return "error";
+    case RunState::stopping:
+        return "stopping";
+    case RunState::stopped:
+        return "ready";
     }
     return "starting";
 }

@@ -26,18 +26,18 @@ const char* state_name(RunState state);
 
 struct SupervisorSettings {
     core::Backoff backoff{std::chrono::milliseconds(1000), std::chrono::milliseconds(30000)};
-    std::chrono::seconds stable_after{60};   // a run this long resets the backoff
-    std::chrono::seconds stall_timeout{10};  // no output progress this long: kill and restart
-    std::chrono::seconds startup_grace{20};  // a new run may take this long to show progress
-    int error_after = 3;                     // consecutive failures before the state reads `error`
+    std::chrono::seconds stable_after{60};  // a run this long resets the backoff
+    std::chrono::seconds stall_timeout{10}; // no output progress this long: kill and restart
+    std::chrono::seconds startup_grace{20}; // a new run may take this long to show progress
+    int error_after = 3;                    // consecutive failures before the state reads `error`
     // The owner's retry policy: given the failure reason, the consecutive failures and the last
     // stderr lines (masked), the wait before the next run; nullopt (or unset) uses `backoff`.
     std::function<std::optional<std::chrono::milliseconds>(const std::string& reason, int failures,
                                                            const std::deque<std::string>& stderr_tail)>
         retry_delay;
-    std::vector<process::StopStep> stop_steps = {
-        {SIGINT, std::chrono::milliseconds(2000)}, {SIGTERM, std::chrono::milliseconds(500)},
-        {SIGKILL, std::chrono::milliseconds(1000)}};
+    std::vector<process::StopStep> stop_steps = {{SIGINT, std::chrono::milliseconds(2000)},
+                                                 {SIGTERM, std::chrono::milliseconds(500)},
+                                                 {SIGKILL, std::chrono::milliseconds(1000)}};
 };
 
 // Something the owner may want to report (status posts, log lines).

@@ -60,7 +60,8 @@ core::Result<RunResult> run_capture(const std::vector<std::string>& argv, std::c
             result.timed_out = true;
             break;
         }
-        pollfd fds[3] = {{child.stdout_fd(), POLLIN, 0}, {child.stderr_fd(), POLLIN, 0}, {StopSignal::wake_fd(), POLLIN, 0}};
+        pollfd fds[3] = {
+            {child.stdout_fd(), POLLIN, 0}, {child.stderr_fd(), POLLIN, 0}, {StopSignal::wake_fd(), POLLIN, 0}};
         ::poll(fds, 3, static_cast<int>(std::min<long long>(left.count(), 200)));
         if (child.stdout_fd() >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
             !drain(child.stdout_fd(), result.out, max_bytes, result.truncated)) {

@@ -20,16 +20,22 @@ int main(int argc, char** argv)
     cli.add_option("--quality", options.quality, "480p, 720p or 1080p (default: env RELAY_QUALITY or 720p)")
         ->check(CLI::IsMember({"480p", "720p", "1080p"}));
     cli.add_option("--fps", options.fps, "Constant output frame rate 15-60 (default: env RELAY_FPS or 30)");
-    cli.add_option("--gop-seconds", options.gop_seconds, "Keyframe interval in seconds 2-10 (default: env RELAY_GOP_SECONDS or 2)");
-    cli.add_option("--stall-timeout", options.stall_timeout, "Restart ffmpeg after this many seconds without output progress (default 10)");
+    cli.add_option("--gop-seconds", options.gop_seconds,
+                   "Keyframe interval in seconds 2-10 (default: env RELAY_GOP_SECONDS or 2)");
+    cli.add_option("--stall-timeout", options.stall_timeout,
+                   "Restart ffmpeg after this many seconds without output progress (default 10)");
     cli.add_option("--status-interval", options.status_interval, "Seconds between stream-status updates (default 10)");
-    cli.add_option("--input-gone-after", options.input_gone_after, "Exit 0 when the live input stays unreadable this long (default 15)");
-    cli.add_option("--rtmp-host", options.rtmp_host, "The relay's RTMP host (default: env RELAY_RTMP_HOST or 127.0.0.1)");
+    cli.add_option("--input-gone-after", options.input_gone_after,
+                   "Exit 0 when the live input stays unreadable this long (default 15)");
+    cli.add_option("--rtmp-host", options.rtmp_host,
+                   "The relay's RTMP host (default: env RELAY_RTMP_HOST or 127.0.0.1)");
     cli.add_option("--rtmp-port", options.rtmp_port, "The relay's RTMP port (default: env RELAY_RTMP_PORT or 1935)");
-    cli.add_option("--recipe", options.recipe, "clean (default) or seed: the seed documents' original command, for comparisons only")
+    cli.add_option("--recipe", options.recipe,
+                   "clean (default) or seed: the seed documents' original command, for comparisons only")
         ->check(CLI::IsMember({"clean", "seed"}));
     cli.add_flag("--overwrite", options.overwrite, "Replace the --output file if it exists");
-    cli.add_flag("--realtime", options.realtime, "Read the input at its native pace (-re), e.g. a file sent to a live server");
+    cli.add_flag("--realtime", options.realtime,
+                 "Read the input at its native pace (-re), e.g. a file sent to a live server");
     cli.footer(app::exit_code_footer(", 3-6 as relay-cf-url when the cloud lookup (--target cloud) fails") +
                "\nEnv: CLOUD_API_URL, CLOUD_API_TOKEN (status posts and --target cloud), MTX_PATH, G1, G2.");
     if (const auto code = app::parse_command_line(cli, argc, argv)) {
