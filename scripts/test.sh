@@ -8,10 +8,23 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/format-check.sh
 scripts/build.sh -DMTXRELAY_WERROR=ON
+
+# The sanitizer build compiles at the lowest CPU priority while the integration tests run:
+# they take the CPU whenever they need it, the compiler gets what real-time video leaves idle.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_UNITY_BUILD=ON -DMTXRELAY_SANITIZE=ON \
+    -DMTXRELAY_WERROR=ON >/dev/null
+setsid nice -n 19 cmake --build build-asan -j"$(nproc)" --target unit_tests fake_child >build-asan/build.log 2>&1 &
+asan_build=$!
+trap 'kill -- -"$asan_build" 2>/dev/null || true' EXIT
+
 # Integration tests run real-time video: one at a time, so timing-sensitive ones are not starved.
 ctest --test-dir build --output-on-failure --timeout 900
 
 echo "== unit tests under ASan + UBSan"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMTXRELAY_SANITIZE=ON -DMTXRELAY_WERROR=ON >/dev/null
-cmake --build build-asan -j"$(nproc)" --target unit_tests fake_child
+if ! wait "$asan_build"; then
+    cat build-asan/build.log
+    echo "test.sh: the ASan + UBSan build failed (log above)" >&2
+    exit 1
+fi
+trap - EXIT
 ctest --test-dir build-asan -L unit --output-on-failure
