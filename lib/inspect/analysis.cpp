@@ -8,9 +8,6 @@ namespace mtxrelay::inspect {
 
 namespace {
 
-// Timestamps printed by ffprobe have 6 decimals; steps this small are "equal".
-constexpr double k_epsilon = 1e-6;
-
 // The time a packet occupies in decode order: its DTS, else its PTS.
 std::optional<double> decode_time(const Packet& packet)
 {
@@ -49,7 +46,8 @@ std::vector<double> steps_of(const std::vector<const Packet*>& packets)
 double median_positive(const std::vector<double>& values)
 {
     std::vector<double> positive;
-    std::copy_if(values.begin(), values.end(), std::back_inserter(positive), [](double v) { return v > k_epsilon; });
+    std::copy_if(values.begin(), values.end(), std::back_inserter(positive),
+                 [](double v) { return v > k_time_epsilon; });
     if (positive.empty()) {
         return 0;
     }
@@ -85,7 +83,7 @@ TrackTiming time_track(const std::vector<const Packet*>& packets, double fallbac
         if (!packet->pts || !packet->dts) {
             ++timing.missing_timestamps;
         }
-        if (packet->pts && packet->dts && *packet->pts < *packet->dts - k_epsilon) {
+        if (packet->pts && packet->dts && *packet->pts < *packet->dts - k_time_epsilon) {
             ++timing.pts_before_dts;
         }
         const auto time = decode_time(*packet);
@@ -100,12 +98,12 @@ TrackTiming time_track(const std::vector<const Packet*>& packets, double fallbac
         timing.end = std::max(timing.end, *time + length);
         if (previous) {
             const double step = *time - *previous;
-            if (std::abs(step) <= k_epsilon) {
+            if (std::abs(step) <= k_time_epsilon) {
                 ++timing.dts_repeated;
             } else if (step < 0) {
                 ++timing.dts_backward;
             }
-            if (step < -k_epsilon || step > k_jump_threshold + k_epsilon) {
+            if (step < -k_time_epsilon || step > k_jump_threshold + k_time_epsilon) {
                 timing.jumps.push_back({packet->type, *time, step});
             }
         }
@@ -174,14 +172,14 @@ void analyse_frames(const std::vector<const Packet*>& video, Report& report)
     const auto& timing = report.video_timing;
     const double length = timing.end - timing.first;
     report.effective_fps = length > 0 ? static_cast<double>(report.frames) / length : 0;
-    const auto seconds = static_cast<size_t>(std::floor(length + k_epsilon));
+    const auto seconds = static_cast<size_t>(std::floor(length + k_time_epsilon));
     report.frames_per_second.assign(seconds, 0);
     for (const auto* packet : video) {
         const auto time = decode_time(*packet);
         if (!time) {
             continue;
         }
-        const double offset = std::floor(*time - timing.first + k_epsilon);
+        const double offset = std::floor(*time - timing.first + k_time_epsilon);
         if (offset >= 0 && offset < static_cast<double>(seconds)) {
             ++report.frames_per_second[static_cast<size_t>(offset)];
         }
@@ -213,10 +211,10 @@ void analyse_bitrate(const ProbeData& data, Report& report)
     size_t next = 0;
     for (size_t i = 0; i < timeline.size(); ++i) {
         const double begin = timeline[i].first;
-        if (begin + 1.0 > windows_end + k_epsilon) {
+        if (begin + 1.0 > windows_end + k_time_epsilon) {
             break;
         }
-        while (next < timeline.size() && timeline[next].first < begin + 1.0 - k_epsilon) {
+        while (next < timeline.size() && timeline[next].first < begin + 1.0 - k_time_epsilon) {
             sum += timeline[next++].second;
         }
         const bool repeats = i > 0 && timeline[i - 1].first == begin;
@@ -279,7 +277,7 @@ Report analyse(const ProbeData& data)
     double highest_pts = -std::numeric_limits<double>::infinity();
     for (const auto* packet : video) {
         if (packet->pts) {
-            if (*packet->pts < highest_pts - k_epsilon) {
+            if (*packet->pts < highest_pts - k_time_epsilon) {
                 ++report.reordered_frames;
             }
             highest_pts = std::max(highest_pts, *packet->pts);

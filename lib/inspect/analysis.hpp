@@ -7,6 +7,9 @@
 
 namespace mtxrelay::inspect {
 
+// Two times or figures closer than this are equal (ffprobe prints microseconds).
+inline constexpr double k_time_epsilon = 1e-6;
+
 enum class MediaType { video, audio };
 
 // One demuxed packet as ffprobe reports it, times in seconds. Missing timestamps stay empty

@@ -10,9 +10,6 @@ namespace mtxrelay::inspect {
 
 namespace {
 
-// Comparisons forgive the float noise of "%f" timestamps (2.023 - 0.023 != 2.0 exactly).
-constexpr double k_epsilon = 1e-6;
-
 std::string format_value(Unit unit, double value)
 {
     switch (unit) {
@@ -35,7 +32,7 @@ double frame_interval_limit(const Report& r, double intervals)
 {
     const double seconds = intervals * r.nominal_frame_interval;
     const double q = r.timestamp_resolution;
-    return q > 0 ? std::ceil(seconds / q - k_epsilon) * q : seconds;
+    return q > 0 ? std::ceil(seconds / q - k_time_epsilon) * q : seconds;
 }
 
 Status judge(const Requirement& req, const Measurement& m, const Report& r, std::string& limit)
@@ -63,7 +60,7 @@ Status judge(const Requirement& req, const Measurement& m, const Report& r, std:
     if (!m.value) {
         return Status::unknown;
     }
-    const bool ok = at_most ? value <= threshold + k_epsilon : value >= threshold - k_epsilon;
+    const bool ok = at_most ? value <= threshold + k_time_epsilon : value >= threshold - k_time_epsilon;
     if (m.lower_bound) {
         // Only the side the bound proves is conclusive.
         return at_most ? (ok ? Status::unknown : Status::fail) : (ok ? Status::pass : Status::unknown);
