@@ -192,7 +192,8 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
     ffmpeg::Supervisor supervisor(
         "ffmpeg",
         [&]() -> ffmpeg::NextRun {
-            auto probe = ffmpeg::probe_streams(plan.input, milliseconds(10000));
+            // Above the probe's own 10 s analysis, which an input without audio uses in full.
+            auto probe = ffmpeg::probe_streams(plan.input, milliseconds(15000));
             if (!probe) {
                 if (probe.error().kind == core::ErrorKind::interrupted) {
                     return {std::nullopt, true, "interrupted"};

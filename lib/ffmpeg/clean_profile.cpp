@@ -77,9 +77,18 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
                                      "-nostats", "-progress", "pipe:1",       "-stats_period", "1"};
     append(args, {"-fflags", "+genpts+discardcorrupt", "-threads", "1"});
     if (input.network) {
-        // Longer than a publisher's pause on a forward timestamp jump (ffmpeg -re style pacing
-        // sends nothing for the jump's length); a frozen input is caught by the stall timeout.
-        append(args, {"-rw_timeout", "10000000"});
+        // -rw_timeout: longer than a publisher's pause on a forward timestamp jump (ffmpeg -re
+        // style pacing sends nothing for the jump's length); a frozen input is caught by the
+        // stall timeout. -analyzeduration: RTMP servers hand a new reader its video from the
+        // next keyframe, and glasses space keyframes up to 7 s apart: ffmpeg's default 5 s
+        // analysis can end without the video track (and fail the same way at every restart).
+        // The analysis stops as soon as both tracks are seen. A silent input would wait all of
+        // it for audio the probe already found missing: its analysis ends after the first 32 KB
+        // instead, which only the video (from its first keyframe) can fill.
+        append(args, {"-rw_timeout", "10000000", "-analyzeduration", "10000000"});
+        if (!shape.has_audio) {
+            append(args, {"-probesize", "32768"});
+        }
     }
     if (realtime) {
         args.push_back("-re");

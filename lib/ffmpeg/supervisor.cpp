@@ -56,7 +56,11 @@ void Supervisor::append_fds(std::vector<pollfd>& fds) const
 
 void Supervisor::start(Clock::time_point now, std::vector<SupervisorEvent>& events)
 {
+    const auto asked = Clock::now();
     auto next = m_command();
+    // The command may probe the input for seconds: the new run's startup grace and progress
+    // clock start when ffmpeg is spawned, not when the probe began.
+    now += Clock::now() - asked;
     if (next.finish) {
         m_state = RunState::stopped;
         m_stopped = true;

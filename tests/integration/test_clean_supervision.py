@@ -109,7 +109,9 @@ class CleanSupervisionTest(HarnessTestCase):
             wait_for(lambda: not harness.pid_alive(encoder[0]), 15 - (time.monotonic() - frozen_at), 0.1,
                      "the stalled ffmpeg to be stopped")
             self.assertLess(time.monotonic() - frozen_at, 15.0)
-            self.assertIn("error", self.statuses())
+            # The status goes out after ffmpeg is reaped: it may land a moment after the PID is gone.
+            wait_for(lambda: "error" in self.statuses(), max(1.0, 15 - (time.monotonic() - frozen_at)), 0.1,
+                     "an 'error' stream-status event")
         finally:
             os.kill(self.publisher.pid, signal.SIGCONT)
         self.h.stop(clean, signal.SIGINT)
@@ -175,6 +177,40 @@ class CleanSupervisionTest(HarnessTestCase):
         self.assertEqual(rc, 130)
         self.assertLessEqual(took, 5.0)
         self.assert_clean_logs(clean)
+
+
+class LongGopLiveJoinTest(HarnessTestCase):
+    """Glasses space keyframes up to 7 s apart and an RTMP server hands a new reader its video
+    from the next keyframe: relay-clean joining such a stream must find the video track at
+    once, not fail ffmpeg's 5 s analysis and restart."""
+
+    def test_joining_a_stream_with_8_s_keyframe_gaps_goes_active_without_a_restart(self) -> None:
+        cloud = self.h.start_devcloud({"token": TOKEN, "streams": {"alice/s1": {}}})
+        ngx = self.h.start_nginx([{"name": "live"}])
+        media = self.h.make_test_media(60, self.h.path("media", "gop8.flv"), size="640x360", gop_seconds=8)
+        keyframes = harness.ffprobe_packets(media, "v:0")
+        key_times = [float(p["pts_time"]) for p in keyframes if "K" in p.get("flags", "")]
+        gaps = [round(b - a, 3) for a, b in zip(key_times, key_times[1:])]
+        self.assertEqual(gaps[:3], [8.0, 8.0, 8.0], "the source must have 8 s keyframe gaps")
+        publisher = self.h.publish(media, "live", "alice/s1")
+        ngx.wait_publishing("live", "alice/s1")
+        port = self.h.free_port()
+        sink = self.h.listen_sink(port, app="live", key=SINK_KEY, out_path=self.h.path("sink.flv"))
+        # Started right after the first keyframe: the probe, then ffmpeg, each wait about 7 s
+        # for the next one.
+        clean = self.h.spawn([self.h.bin("relay-clean"), "--user", "alice", "--stream", "s1", "--rtmp-port",
+                              str(ngx.rtmp_port), "--output", f"rtmp://127.0.0.1:{port}/live/{SINK_KEY}",
+                              "--quality", "480p"], env=cloud.env(), name="relay-clean")
+        wait_for(lambda: "active" in [e["body"]["status"] for e in cloud.events("stream-status")], 40, 0.2,
+                 "an 'active' stream-status event")
+        self.assertGreater(os.path.getsize(sink.extra["out_path"]), 0)
+        log = clean.stderr_text()
+        self.assertNotIn("restarting in", log)
+        self.assertEqual(log.count("started ffmpeg pid"), 1, log)
+        rc, _ = self.h.stop(clean, signal.SIGINT, timeout=10)
+        self.assertEqual(rc, 130)
+        self.h.stop(publisher)
+        harness.assert_no_secrets([clean.stderr_text(), clean.stdout_text()], SECRETS)
 
 
 if __name__ == "__main__":
