@@ -192,8 +192,8 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
     ffmpeg::Supervisor supervisor(
         "ffmpeg",
         [&]() -> ffmpeg::NextRun {
-            // Above the probe's own 10 s analysis, which an input without audio uses in full.
-            auto probe = ffmpeg::probe_streams(plan.input, milliseconds(15000));
+            // Above the probe's own analysis, which an input without audio uses in full.
+            auto probe = ffmpeg::probe_streams(plan.input, seconds(ffmpeg::k_live_read_wait_seconds + 5));
             if (!probe) {
                 if (probe.error().kind == core::ErrorKind::interrupted) {
                     return {std::nullopt, true, "interrupted"};

@@ -77,15 +77,12 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
                                      "-nostats", "-progress", "pipe:1",       "-stats_period", "1"};
     append(args, {"-fflags", "+genpts+discardcorrupt", "-threads", "1"});
     if (input.network) {
-        // -rw_timeout: longer than a publisher's pause on a forward timestamp jump (ffmpeg -re
-        // style pacing sends nothing for the jump's length); a frozen input is caught by the
-        // stall timeout. -analyzeduration: RTMP servers hand a new reader its video from the
-        // next keyframe, and glasses space keyframes up to 7 s apart: ffmpeg's default 5 s
-        // analysis can end without the video track (and fail the same way at every restart).
-        // The analysis stops as soon as both tracks are seen. A silent input would wait all of
-        // it for audio the probe already found missing: its analysis ends after the first 32 KB
-        // instead, which only the video (from its first keyframe) can fill.
-        append(args, {"-rw_timeout", "10000000", "-analyzeduration", "10000000"});
+        // A frozen input is caught by the stall timeout, not by -rw_timeout.
+        const auto live = live_read_options();
+        args.insert(args.end(), live.begin(), live.end());
+        // A silent input would wait the whole analysis for audio the probe already found
+        // missing: it ends after the first 32 KB instead, which only the video (from its first
+        // keyframe) can fill.
         if (!shape.has_audio) {
             append(args, {"-probesize", "32768"});
         }

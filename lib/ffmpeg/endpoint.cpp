@@ -6,6 +6,12 @@
 
 namespace mtxrelay::ffmpeg {
 
+std::vector<std::string> live_read_options()
+{
+    const auto microseconds = std::to_string(k_live_read_wait_seconds * 1000000);
+    return {"-rw_timeout", microseconds, "-analyzeduration", microseconds};
+}
+
 Endpoint local_rtmp(const std::string& host, int port, const std::string& path)
 {
     Endpoint endpoint;

@@ -19,6 +19,17 @@ Endpoint local_rtmp(const std::string& host, int port, const std::string& path);
 // Any URL or file as given by an operator or the cloud; network when it has a scheme.
 Endpoint from_url(const std::string& url);
 
+// How long a reader of a live input waits, in seconds: for any data (-rw_timeout: longer than a
+// publisher's pause on a forward timestamp jump, as -re style pacing sends nothing for the
+// jump's length) and for its tracks (-analyzeduration: an RTMP server hands a new reader its
+// video from the next keyframe, up to 7 s away on glasses; the default 5 s analysis could end
+// without the video track, and fail the same way at every restart). The analysis stops as
+// soon as both tracks are seen; only an input without audio waits all of it.
+inline constexpr int k_live_read_wait_seconds = 10;
+
+// The options, placed before -i, with which the probe and ffmpeg read a live input.
+std::vector<std::string> live_read_options();
+
 // The ffmpeg format name for writing to an endpoint ("flv" for RTMP, "mpegts" for SRT).
 std::string output_format(const Endpoint& endpoint);
 

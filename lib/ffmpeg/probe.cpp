@@ -16,10 +16,8 @@ core::Result<StreamInfo> probe_streams(const Endpoint& input, std::chrono::milli
 {
     std::vector<std::string> argv = {"ffprobe", "-v", "error", "-hide_banner"};
     if (input.network) {
-        // A new reader gets video from the next keyframe, up to 7 s away on glasses: the
-        // default 5 s analysis could report the audio track alone. It stops once both tracks
-        // are seen; only an input without audio waits the whole 10 s.
-        argv.insert(argv.end(), {"-rw_timeout", "10000000", "-analyzeduration", "10000000"});
+        const auto live = live_read_options();
+        argv.insert(argv.end(), live.begin(), live.end());
     }
     argv.insert(argv.end(), input.options.begin(), input.options.end());
     argv.insert(argv.end(), {"-show_entries", "stream=codec_type,codec_name,width,height:format=duration", "-of",
@@ -66,7 +64,9 @@ core::Result<StreamInfo> probe_streams(const Endpoint& input, std::chrono::milli
     if (!info.has_video) {
         return Failure{ErrorKind::bad_response,
                        fmt::format("{} has no video stream{}", core::redact(input.url),
-                                   input.network ? " (none within 10 s: a longer keyframe gap?)" : "")};
+                                   input.network ? fmt::format(" (none within {} s: a longer keyframe gap?)",
+                                                               k_live_read_wait_seconds)
+                                                 : std::string())};
     }
     return info;
 }
