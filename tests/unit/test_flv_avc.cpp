@@ -1,5 +1,7 @@
 #include "flv/avc.hpp"
 
+#include "fakes.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -9,14 +11,7 @@ using namespace mtxrelay::flv;
 
 namespace {
 
-std::string from_hex(std::string_view hex)
-{
-    std::string out;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
-}
+using mtxrelay::testing::from_hex;
 
 // SPS NAL units written by libx264 (ffmpeg 5.1) for the sizes named.
 const std::string k_sps_1080p_high = from_hex("67640028acd940780227e5c044000003000400000300c83c60c658");

@@ -1,5 +1,7 @@
 #include "flv/encoder_feed.hpp"
 
+#include "fakes.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -11,20 +13,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using mtxrelay::testing::from_hex;
+
 const FeedClock::time_point k_t0{std::chrono::hours(1)};
 
 std::string be16(size_t n)
 {
     return {static_cast<char>(n >> 8), static_cast<char>(n & 0xFF)};
-}
-
-std::string from_hex(std::string_view hex)
-{
-    std::string out;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
 }
 
 const std::string k_sps_portrait = from_hex("6742c01ed9017051e5f011000003000100000300320f162e48");

@@ -1,5 +1,7 @@
 #include "flv/metadata.hpp"
 
+#include "fakes.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -10,14 +12,7 @@ using namespace mtxrelay::flv;
 
 namespace {
 
-std::string from_hex(std::string_view hex)
-{
-    std::string out;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
-}
+using mtxrelay::testing::from_hex;
 
 // The onMetaData ffmpeg 5.1 (Lavf59.27.100) writes for 360x640 30 fps H.264 + AAC.
 const std::string k_ffmpeg_meta = from_hex(
