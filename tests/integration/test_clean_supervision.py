@@ -18,8 +18,9 @@ SECRETS = [TOKEN, SINK_KEY]
 
 
 def ffmpeg_children(pid: int) -> list[int]:
-    """relay-clean's ffmpeg (not its ffprobe) among its descendants."""
-    return [p for p in harness.descendants(pid) if (harness.proc_info(p) or harness.ProcInfo).comm == "ffmpeg"]
+    """relay-clean's encoder ffmpeg (libx264; not its input pump) among its descendants."""
+    return [p for p in harness.descendants(pid)
+            if (harness.proc_info(p) or harness.ProcInfo).comm == "ffmpeg" and "libx264" in harness.cmdline(p)]
 
 
 class CleanSupervisionTest(HarnessTestCase):
@@ -196,17 +197,18 @@ class LongGopLiveJoinTest(HarnessTestCase):
         ngx.wait_publishing("live", "alice/s1")
         port = self.h.free_port()
         sink = self.h.listen_sink(port, app="live", key=SINK_KEY, out_path=self.h.path("sink.flv"))
-        # Started right after the first keyframe: the probe, then ffmpeg, each wait about 7 s
-        # for the next one.
+        # Started right after the first keyframe: the join waits about 7 s for the next one.
         clean = self.h.spawn([self.h.bin("relay-clean"), "--user", "alice", "--stream", "s1", "--rtmp-port",
                               str(ngx.rtmp_port), "--output", f"rtmp://127.0.0.1:{port}/live/{SINK_KEY}",
                               "--quality", "480p"], env=cloud.env(), name="relay-clean")
         wait_for(lambda: "active" in [e["body"]["status"] for e in cloud.events("stream-status")], 40, 0.2,
                  "an 'active' stream-status event")
-        self.assertGreater(os.path.getsize(sink.extra["out_path"]), 0)
+        # The sink writes its file once its own stream analysis is done, a moment after.
+        out = sink.extra["out_path"]
+        wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 0, 15, 0.1, "the sink to receive video")
         log = clean.stderr_text()
         self.assertNotIn("restarting in", log)
-        self.assertEqual(log.count("started ffmpeg pid"), 1, log)
+        self.assertEqual(log.count("ffmpeg: started ffmpeg pid"), 1, log)
         rc, _ = self.h.stop(clean, signal.SIGINT, timeout=10)
         self.assertEqual(rc, 130)
         self.h.stop(publisher)
