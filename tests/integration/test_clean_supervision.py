@@ -106,7 +106,7 @@ class CleanSupervisionTest(HarnessTestCase):
         os.kill(self.publisher.pid, signal.SIGSTOP)
         frozen_at = time.monotonic()
         try:
-            clean.wait_for_output(r"no output progress|stalled", timeout=15)
+            clean.wait_for_output(r"no output progress|stalled|input: no data for", timeout=15)
             wait_for(lambda: not harness.pid_alive(encoder[0]), 15 - (time.monotonic() - frozen_at), 0.1,
                      "the stalled ffmpeg to be stopped")
             self.assertLess(time.monotonic() - frozen_at, 15.0)
