@@ -156,7 +156,7 @@ int print_dry_run(CleanPlan plan)
 // Asks MediaMTX about the input path: its tracks (whether there is audio, the picture size)
 // and when its publisher connected. Any failure falls back to learning it from the stream.
 std::optional<mtx::PathInfo> ask_mediamtx(const std::string& base, const std::string& path,
-                                          std::chrono::steady_clock::time_point& publish_start)
+                                          std::optional<std::chrono::steady_clock::time_point>& publish_start)
 {
     http::CurlTransport transport;
     mtx::ApiClient api(base, transport);
@@ -202,15 +202,11 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
     core::log::info("cleaning {} -> {} ({} {} fps, {} s GOP)", core::redact(plan.input.url),
                     core::redact(plan.output.url), plan.profile.quality.name, plan.profile.fps,
                     plan.profile.gop_seconds);
-    StartupOrigin origin{hook_start, "hook start"};
+    StartupOrigin origin{hook_start, std::nullopt};
     flv::FeedSettings feed;
     if (plan.mtx_api) {
-        auto publish_start = hook_start;
-        if (const auto path = ask_mediamtx(*plan.mtx_api, plan.input_path, publish_start)) {
+        if (const auto path = ask_mediamtx(*plan.mtx_api, plan.input_path, origin.publish)) {
             feed.has_audio = path->has_audio();
-            if (publish_start != hook_start) {
-                origin = {publish_start, "publish"};
-            }
         }
     }
     CleanSession session(plan, origin, feed);

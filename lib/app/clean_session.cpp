@@ -145,7 +145,7 @@ void CleanSession::log_input(const flv::InputInfo& info)
     const auto audio = info.has_audio ? fmt::format("audio {} ({})", info.audio_codec, info.audio_source)
                                       : fmt::format("no audio ({}): silence inserted", info.audio_source);
     const auto text = fmt::format("input: {}{}, {}", info.video_codec, size, audio);
-    const auto since = duration<double>(Clock::now() - m_started).count();
+    const auto since = duration<double>(Clock::now() - m_origin.hook_start).count();
     if (text != m_logged_input) {
         core::log::info("{}; first keyframe {:.1f} s after the hook start", text, since);
         m_logged_input = text;
@@ -185,10 +185,10 @@ void CleanSession::handle_encoder_events(const std::vector<ffmpeg::SupervisorEve
             }
             auto details = stats();
             if (!m_reported_startup) {
-                const double startup = duration<double>(now - m_origin.at).count();
+                const double startup = duration<double>(now - m_origin.at()).count();
                 details["startupSeconds"] = std::round(startup * 10) / 10;
-                details["startupFrom"] = m_origin.from;
-                core::log::info("active: clean output flowing {:.1f} s after the {}", startup, m_origin.from);
+                details["startupFrom"] = m_origin.from();
+                core::log::info("active: clean output flowing {:.1f} s after the {}", startup, m_origin.from());
                 m_reported_startup = true;
             } else if (!m_active) {
                 core::log::info("active: clean output flowing again");
@@ -213,8 +213,9 @@ void CleanSession::after_step(Clock::time_point now)
 {
     feed_encoder(m_feed.tick(now), now);
     const auto& info = m_feed.info();
-    if (m_restart_encoder.empty() && m_encoder.running() && m_feed.flowing() && info && !info->has_audio &&
-        m_feed.dropped_audio_tags() > 0) {
+    if (!m_late_audio_handled && m_restart_encoder.empty() && m_encoder.running() && m_feed.flowing() && info &&
+        !info->has_audio && m_feed.dropped_audio_tags() > 0) {
+        m_late_audio_handled = true; // once per run: an input whose audio comes and goes is not chased
         m_restart_encoder = "audio appeared after the start: restarting ffmpeg to include it";
     }
     const int fd = m_encoder.stdin_fd();

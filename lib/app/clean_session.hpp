@@ -38,11 +38,13 @@ struct CleanPlan {
     std::optional<std::string> mtx_api; // MediaMTX control API base URL (hook mode on the relay's own path)
 };
 
-// Where the start-up time is counted from: the publish (MediaMTX told when the publisher
-// connected) or this hook's start.
+// Where the start-up time is counted from: the publish when MediaMTX told when the publisher
+// connected, else this hook's start.
 struct StartupOrigin {
-    std::chrono::steady_clock::time_point at;
-    std::string from; // "publish" or "hook start"
+    std::chrono::steady_clock::time_point hook_start;
+    std::optional<std::chrono::steady_clock::time_point> publish;
+    std::chrono::steady_clock::time_point at() const { return publish ? *publish : hook_start; }
+    const char* from() const { return publish ? "publish" : "hook start"; }
 };
 
 // One relay-clean run: supervises the encoder (and, with plan.pump, the input pump that
@@ -85,7 +87,8 @@ private:
     flv::EncoderFeed m_feed;
     process::PipeWriter m_to_encoder;
     std::string m_restart_encoder; // why the encoder must restart after this step, if it must
-    std::string m_logged_input;    // the last input description logged
+    bool m_late_audio_handled = false;
+    std::string m_logged_input; // the last input description logged
 };
 
 } // namespace mtxrelay::app

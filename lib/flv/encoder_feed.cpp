@@ -31,6 +31,9 @@ EncoderFeed::EncoderFeed(FeedSettings settings) : m_settings(settings) {}
 
 std::string EncoderFeed::begin()
 {
+    if (m_dropped_audio > 0) {
+        m_settings.has_audio.reset(); // audio came after all: what the stream shows decides now
+    }
     m_state = State::waiting_keyframe;
     m_held.clear();
     m_held_bytes = 0;

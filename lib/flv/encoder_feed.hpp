@@ -54,7 +54,8 @@ public:
     explicit EncoderFeed(FeedSettings settings = {});
 
     // The first bytes of a new encoder's input (the FLV header); the feed then waits for the
-    // next keyframe. Sequence headers and audio knowledge seen so far are kept.
+    // next keyframe. Sequence headers and audio knowledge seen so far are kept; a has_audio
+    // setting that audio tags contradicted is dropped.
     std::string begin();
     // One input tag, in arrival order.
     FeedOutput push(const Tag& tag, FeedClock::time_point now);

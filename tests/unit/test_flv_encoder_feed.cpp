@@ -198,6 +198,13 @@ TEST_CASE("what MediaMTX's API says wins over the stream", "[flv][feed]")
     for (const auto& tag : tags_of(start.bytes)) {
         CHECK_FALSE(is_aac_config(tag));
     }
+    // Audio that comes after all is counted; the next encoder takes it.
+    feed.push(aac(30), k_t0);
+    REQUIRE(feed.dropped_audio_tags() == 1);
+    feed.begin();
+    REQUIRE(feed.push(frame(2020, true), k_t0).started);
+    CHECK(feed.info()->has_audio);
+    CHECK(feed.info()->audio_source == "audio tags");
 }
 
 TEST_CASE("a new encoder starts at the next keyframe with the headers seen before", "[flv][feed]")
