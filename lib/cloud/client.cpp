@@ -1,5 +1,6 @@
 #include "cloud/client.hpp"
 
+#include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -119,7 +120,8 @@ core::Result<Destinations> CloudClient::destinations(const std::string& user_id,
 
 core::Result<Sent> CloudClient::post_hls_ready(const HlsReady& event)
 {
-    auto response = call("POST", "/api/rtmp-relay/hls-ready", to_json(event).dump(), "hls-ready notification");
+    auto response =
+        call("POST", "/api/rtmp-relay/hls-ready", core::dump_json(to_json(event)), "hls-ready notification");
     if (!response) {
         return response.error();
     }
@@ -129,7 +131,7 @@ core::Result<Sent> CloudClient::post_hls_ready(const HlsReady& event)
 core::Result<Sent> CloudClient::post_stream_status(const StreamStatus& status)
 {
     // Status payloads carry destination URLs and errors: they pass through redaction.
-    auto response = call("POST", "/api/rtmp-relay/stream-status", core::redact(to_json(status).dump()),
+    auto response = call("POST", "/api/rtmp-relay/stream-status", core::redact(core::dump_json(to_json(status))),
                          fmt::format("stream-status '{}'", status.status));
     if (!response) {
         return response.error();

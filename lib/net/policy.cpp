@@ -134,7 +134,7 @@ core::Result<Url> check_destination(std::string_view text, const DestinationPoli
             return refused(fmt::format("URL contains the character '{}'", c));
         }
     }
-    const auto parts = split_url(text);
+    const auto parts = core::split_url(text);
     if (!parts) {
         return refused("not a URL (no scheme://)");
     }

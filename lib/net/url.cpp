@@ -19,11 +19,6 @@ constexpr size_t k_max_url_length = 8192;
 constexpr size_t k_max_name_length = 253; // DNS; ffmpeg also truncates host names at 255 bytes
 constexpr size_t k_max_label_length = 63;
 
-bool is_scheme_char(char c)
-{
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-}
-
 Failure refuse(std::string_view what, const std::string& why)
 {
     return Failure{ErrorKind::invalid, fmt::format("{} {}", what, why)};
@@ -122,44 +117,6 @@ std::optional<uint16_t> parse_port(std::string_view digits)
 
 } // namespace
 
-std::optional<UrlParts> split_url(std::string_view text)
-{
-    const size_t sep = text.find("://");
-    if (sep == std::string_view::npos || sep == 0 || !std::isalpha(static_cast<unsigned char>(text[0])) ||
-        !std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(sep), is_scheme_char)) {
-        return std::nullopt;
-    }
-    UrlParts parts;
-    parts.scheme = text.substr(0, sep);
-    auto rest = text.substr(sep + 3);
-    const size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
-    auto authority = rest.substr(0, authority_end);
-    rest.remove_prefix(authority_end);
-    if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
-        parts.userinfo = authority.substr(0, at);
-        authority.remove_prefix(at + 1);
-    }
-    parts.host_port = authority;
-    if (has_fragments(parts.scheme)) {
-        if (const size_t hash = rest.find('#'); hash != std::string_view::npos) {
-            parts.fragment = rest.substr(hash + 1);
-            rest = rest.substr(0, hash);
-        }
-    }
-    if (const size_t question = rest.find('?'); question != std::string_view::npos) {
-        parts.query = rest.substr(question + 1);
-        rest = rest.substr(0, question);
-    }
-    parts.path = rest;
-    return parts;
-}
-
-bool has_fragments(std::string_view scheme)
-{
-    const auto lower = core::to_lower(scheme);
-    return lower == "http" || lower == "https";
-}
-
 std::string Host::for_url() const
 {
     return kind == HostKind::ipv6 ? "[" + text + "]" : text;
@@ -203,7 +160,7 @@ core::Result<Url> parse_url(std::string_view text, std::string_view what)
     if (const auto problem = check_characters(text)) {
         return refuse(what, *problem);
     }
-    const auto parts = split_url(text);
+    const auto parts = core::split_url(text);
     if (!parts) {
         return refuse(what, "is not an absolute URL (scheme://host...)");
     }

@@ -149,3 +149,17 @@ TEST_CASE("stream-status JSON merges details under the fixed fields", "[cloud][t
     StreamStatus odd{"bob", "s2", "error", json::array({1, 2})};
     CHECK(to_json(odd) == json{{"userId", "bob"}, {"streamId", "s2"}, {"status", "error"}});
 }
+
+TEST_CASE("an answer nested 100 000 deep is a bad response, not a crash", "[cloud][types]")
+{
+    const std::string deep =
+        "{\"url\":\"rtmps://x.example/live/k\",\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    const auto cf = mtxrelay::cloud::parse_cf_url(deep);
+    REQUIRE_FALSE(cf);
+    CHECK(cf.error().kind == mtxrelay::core::ErrorKind::bad_response);
+    CHECK(cf.error().message == "response is JSON nested deeper than 64 levels");
+    const auto list = mtxrelay::cloud::parse_destinations("{\"destinations\":" + std::string(100000, '[') +
+                                                          std::string(100000, ']') + "}");
+    REQUIRE_FALSE(list);
+    CHECK(list.error().message == "response is JSON nested deeper than 64 levels");
+}

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
+using mtxrelay::core::split_url;
 using mtxrelay::net::HostKind;
 using mtxrelay::net::parse_host;
 using mtxrelay::net::parse_url;
-using mtxrelay::net::split_url;
 
 TEST_CASE("URLs are split where ffmpeg and libcurl split them")
 {
