@@ -8,6 +8,9 @@
 #include "core/strings.hpp"
 #include "hls/probe.hpp"
 #include "hls/uri.hpp"
+#include "mtx/relay_paths.hpp"
+#include "net/policy.hpp"
+#include "net/url.hpp"
 #include "process/signals.hpp"
 
 #include <fmt/format.h>
@@ -31,24 +34,33 @@ std::optional<std::string> setting(const std::optional<std::string>& flag, const
     return flag ? flag : env(env_name);
 }
 
-// "scheme://host[:port][/prefix]" without a trailing '/', query or fragment.
+// "scheme://host[:port][/prefix]" without a trailing '/', query or fragment, parsed by the
+// one URL model (so the base means to libcurl what it means to us).
 std::string checked_base(std::string base, const char* what)
 {
     while (!base.empty() && base.back() == '/') {
         base.pop_back();
     }
-    if (!hls::is_http_url(base) || base.find_first_of("?#{} ") != std::string::npos) {
+    const auto url = net::parse_url(base, what);
+    const bool http = url && (url.value().scheme == "http" || url.value().scheme == "https");
+    if (!http || url.value().query || url.value().fragment || base.find_first_of("{}") != std::string::npos) {
         throw core::UsageError(fmt::format("{} '{}' must be an http:// or https:// base URL (scheme, host, port, "
-                                           "optional path prefix), e.g. http://127.0.0.1:8888",
-                                           what, core::redact_url(base)));
+                                           "optional path prefix), e.g. http://127.0.0.1:8888{}",
+                                           what, core::redact_url(base),
+                                           url ? "" : fmt::format(" ({})", url.error().message)));
     }
-    return base;
+    return url.value().to_string();
 }
 
 bool is_loopback_base(const std::string& base)
 {
-    const auto host = base.substr(base.find("://") + 3);
-    return host.rfind("127.", 0) == 0 || host.rfind("localhost", 0) == 0 || host.rfind("[::1]", 0) == 0;
+    const auto url = net::parse_url(base);
+    if (!url) {
+        return false;
+    }
+    const auto& host = url.value().host;
+    return host.address ? net::classify(*host.address) == net::AddressClass::loopback
+                        : net::is_localhost_name(host.text);
 }
 
 milliseconds to_ms(double seconds)
@@ -137,7 +149,7 @@ HlsReadyPlan make_hls_ready_plan(const HlsReadyOptions& options, const core::Env
     HlsReadyPlan plan;
     plan.context = mtx::resolve_context(options.common.context, env);
     if (!options.common.context.path && !env("MTX_PATH")) {
-        plan.context.path = fmt::format("clean/{}/{}", plan.context.user_id, plan.context.stream_id);
+        plan.context.path = mtx::stage_path(mtx::Stage::clean, plan.context);
     }
     core::log::set_context(plan.context.path);
     plan.min_segments = int_setting(options.min_segments, "--min-segments", env, "RELAY_HLS_MIN_SEGMENTS", 2, 1, 20);
