@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <random>
 
 namespace mtxrelay::app {
 
@@ -61,6 +62,17 @@ bool is_loopback_base(const std::string& base)
     const auto& host = url.value().host;
     return host.address ? net::classify(*host.address) == net::AddressClass::loopback
                         : net::is_localhost_name(host.text);
+}
+
+// 128 random bits in hex: one per run of the hook, i.e. per stream run (runOnOnline).
+std::string new_idempotency_key()
+{
+    std::random_device device;
+    std::string key;
+    for (int i = 0; i < 4; ++i) {
+        key += fmt::format("{:08x}", static_cast<uint32_t>(device()));
+    }
+    return key;
 }
 
 milliseconds to_ms(double seconds)
@@ -157,6 +169,7 @@ HlsReadyPlan make_hls_ready_plan(const HlsReadyOptions& options, const core::Env
     plan.poll_interval =
         to_ms(seconds_setting(options.poll_interval, "--poll-interval", env, "RELAY_HLS_POLL_INTERVAL", 1, 0.1, 30));
     plan.cloud = cloud::load_cloud_settings(options.common.cloud, env);
+    plan.idempotency_key = new_idempotency_key();
     build_urls(plan, options, env); // last: its warnings only when every setting is valid
     return plan;
 }
@@ -165,7 +178,8 @@ namespace {
 
 cloud::HlsReady event_of(const HlsReadyPlan& plan)
 {
-    return {plan.context.user_id, plan.context.stream_id, plan.hls_url, plan.dash_url, plan.webrtc_url};
+    return {plan.context.user_id, plan.context.stream_id, plan.hls_url,
+            plan.dash_url,        plan.webrtc_url,        plan.idempotency_key};
 }
 
 int print_dry_run(const HlsReadyPlan& plan, cloud::CloudClient& client)
@@ -175,7 +189,8 @@ int print_dry_run(const HlsReadyPlan& plan, cloud::CloudClient& client)
               << "  every " << plan.poll_interval.count() / 1000.0 << " s for up to " << plan.timeout.count() / 1000.0
               << " s, until " << plan.min_segments << " full segments are listed and answer 200\n";
     const auto body = cloud::to_json(event_of(plan)).dump();
-    const auto request = client.build_request("POST", "/api/rtmp-relay/hls-ready", body);
+    const auto request = client.build_request("POST", "/api/rtmp-relay/hls-ready", body,
+                                              cloud::CloudClient::hls_ready_headers(event_of(plan)));
     std::cout << "would send: " << request.method << " " << core::redact(request.url) << "\n";
     for (const auto& [name, value] : request.headers) {
         std::cout << "  " << name << ": " << core::redact(name == "Authorization" ? "Bearer ***" : value) << "\n";

@@ -126,7 +126,7 @@ TEST_CASE("a destination problem never quotes the URL it rejects", "[cloud][type
 
 TEST_CASE("hls-ready JSON has camelCase fields and optional URLs only when set", "[cloud][types]")
 {
-    HlsReady event{"alice", "s1", "https://cdn.example/live/alice/s1/index.m3u8", std::nullopt, std::nullopt};
+    HlsReady event{"alice", "s1", "https://cdn.example/live/alice/s1/index.m3u8", std::nullopt, std::nullopt, "k"};
     auto body = to_json(event);
     CHECK(body ==
           json{{"userId", "alice"}, {"streamId", "s1"}, {"hlsUrl", "https://cdn.example/live/alice/s1/index.m3u8"}});
