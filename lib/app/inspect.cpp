@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <iostream>
 
@@ -149,8 +150,10 @@ int run_inspect(const InspectOptions& options)
     if (!profile) {
         throw core::UsageError(fmt::format("unknown profile '{}': see --list-profiles", options.profile));
     }
-    if (options.duration && *options.duration <= 0) {
-        throw core::UsageError("--duration must be a positive number of seconds");
+    if (options.duration &&
+        !(std::isfinite(*options.duration) && *options.duration > 0 && *options.duration <= k_max_duration_seconds)) {
+        throw core::UsageError(
+            fmt::format("--duration must be a number of seconds in (0, {:g}]", k_max_duration_seconds));
     }
     inspect::ProbeRequest request;
     request.input = inspect_endpoint(options);

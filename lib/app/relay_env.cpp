@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace mtxrelay::app {
 
 int int_setting(const std::optional<int>& flag, const char* flag_name, const core::EnvLookup& env, const char* env_name,
@@ -46,7 +48,7 @@ double seconds_setting(const std::optional<double>& flag, const char* flag_name,
         value = *parsed;
         source = env_name;
     }
-    if (value < min || value > max) {
+    if (!std::isfinite(value) || value < min || value > max) { // NaN passes both comparisons
         throw core::UsageError(fmt::format("{} {} s is out of range: use {}-{} s", source, value, min, max));
     }
     return value;
