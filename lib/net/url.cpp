@@ -16,7 +16,10 @@ using core::Failure;
 
 // Longer than any URL we hand to ffmpeg or libcurl; bounds the work on hostile input.
 constexpr size_t k_max_url_length = 8192;
-constexpr size_t k_max_name_length = 253; // DNS; ffmpeg also truncates host names at 255 bytes
+// ffmpeg copies the host into fixed buffers and cuts what does not fit: 255 bytes in rtmpproto,
+// 199 in its TLS layer (rtmps). A longer host would be checked whole by us and connected to
+// cut by ffmpeg (another name, or another number): refused, numeric or not.
+constexpr size_t k_max_host_length = 199;
 constexpr size_t k_max_label_length = 63;
 
 Failure refuse(std::string_view what, const std::string& why)
@@ -44,9 +47,6 @@ std::optional<std::string> check_characters(std::string_view text)
 
 std::optional<std::string> check_name(std::string_view name)
 {
-    if (name.size() > k_max_name_length) {
-        return fmt::format("is {} characters long (a host name has at most {})", name.size(), k_max_name_length);
-    }
     for (const auto& label : core::split(name, '.')) {
         if (label.empty()) {
             return "has an empty label (a leading, doubled or trailing '.')";
@@ -82,6 +82,10 @@ core::Result<Host> host_from(std::string_view text, bool bracketed, std::string_
     }
     if (text.empty()) {
         return refuse(what, "has no host");
+    }
+    if (text.size() > k_max_host_length) {
+        return refuse(what, fmt::format("has a host {} characters long (at most {}: ffmpeg cuts longer hosts)",
+                                        text.size(), k_max_host_length));
     }
     if (text.find('%') != std::string_view::npos) {
         return refuse(what, "has a percent sign in its host (percent-encoded or zoned hosts are read differently "

@@ -122,6 +122,12 @@ TEST_CASE("strings two readers would take differently are refused, saying why")
         {"rtmp://h!.example/a", "character '!'"},              //
         {"rtmp://" + std::string(100, 'a') + ".example/a", "label longer"},
         {"rtmp://" + std::string(200, 'a') + "." + std::string(60, 'b') + "/a", "characters long"},
+        // ffmpeg's TLS layer keeps 199 bytes of a host: the rest would name another host.
+        {"rtmps://" + std::string(40, 'a') + "." + std::string(60, 'b') + "." + std::string(60, 'c') + "." +
+             std::string(40, 'd') + ".example/a",
+         "ffmpeg cuts longer hosts"},
+        // A numeric host had no length limit: 250 zeros and "1" is 0.0.0.1 to us, 255 zeros to ffmpeg.
+        {"rtmp://" + std::string(250, '0') + "1/a", "ffmpeg cuts longer hosts"},
         {"rtmp://h.example/" + std::string(9000, 'k'), "characters long"},
         {"", "not an absolute URL"},
     };
