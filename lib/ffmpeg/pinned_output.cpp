@@ -36,7 +36,10 @@ Endpoint pinned_output(const net::Target& target)
     Endpoint endpoint;
     endpoint.network = true;
     if (url.host.kind == net::HostKind::name && url.scheme == "rtmps") {
+        // The name stays (SNI), so ffmpeg resolves it again: the certificate must then be valid
+        // for that name (system CAs), which a service the name was re-pointed at cannot show.
         endpoint.url = url.to_string();
+        endpoint.options = {"-tls_verify", "1"};
         return endpoint;
     }
     // A numeric host in any spelling goes out as its canonical address.

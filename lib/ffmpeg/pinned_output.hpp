@@ -15,9 +15,11 @@ namespace mtxrelay::ffmpeg {
 // - rtmp://: the address in the URL and -rtmp_tcurl naming the original host, so the server
 //   sees the same tcUrl (virtual hosts) as without pinning;
 // - srt://: the address in the URL (SRT routes by its streamid, not by host name);
-// - rtmps://: the name stays. ffmpeg 5.1 takes the TLS server name (SNI) from the URL host and
-//   sends none for an address, which ingests such as Cloudflare need; the residual risk is
-//   written down in docs/security.md.
+// - rtmps:// with a name: the name stays (ffmpeg 5.1 takes the TLS server name, SNI, from the
+//   URL host and sends none for an address; ingests such as Cloudflare need it), and
+//   -tls_verify 1 makes ffmpeg check the certificate against that name with the system CAs
+//   (ffmpeg's default is no check): a name re-pointed at one of the relay's own TLS services
+//   meets a certificate that is not its own, and the handshake fails before any data flows.
 Endpoint pinned_output(const net::Target& target);
 
 // The RTMP application ffmpeg 5.1's rtmpproto derives from "path?query" (checked against the

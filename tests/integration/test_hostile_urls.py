@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import socket
+import ssl
+import threading
 import time
+import unittest
 
 import harness
 from harness import HarnessTestCase, wait_for
@@ -158,6 +163,66 @@ class RestreamDestinationPolicyTest(HarnessTestCase):
         rc, took = self.h.stop(relay, signal.SIGINT, timeout=10)
         self.assertEqual(rc, INTERRUPTED)
         self.assertLess(took, SIGINT_EXIT_BOUND_S)
+
+
+class TlsServer(threading.Thread):
+    """A TLS service on loopback with a self-signed certificate for "localhost", like one of the
+    relay's own TLS services a rebound name could lead to. Records, per connection, the bytes
+    that arrived after the handshake."""
+
+    def __init__(self, cert: str, key: str) -> None:
+        super().__init__(daemon=True)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.sock = socket.create_server((harness.LOOPBACK, 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections: list[int] = []  # bytes received after the handshake, -1 when it failed
+
+    def run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.settimeout(3)
+            got = -1
+            try:
+                with self.context.wrap_socket(conn, server_side=True) as tls:
+                    got = 0
+                    while chunk := tls.recv(65536):
+                        got += len(chunk)
+            except (OSError, ssl.SSLError):
+                pass  # a failed handshake, or a client that went quiet: `got` says which
+            finally:
+                conn.close()
+                self.connections.append(got)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class RtmpsVerificationTest(HarnessTestCase):
+    @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command to make a certificate")
+    def test_an_rtmps_name_reaching_a_service_without_its_certificate_gets_no_stream(self) -> None:
+        # rtmps keeps the name (SNI), so ffmpeg resolves it again; a name re-pointed at a local
+        # TLS service meets a certificate that is not valid for it: the handshake must fail
+        # before a single RTMP byte is sent.
+        cert, key = self.h.path("tls", "cert.pem"), self.h.path("tls", "key.pem")
+        self.h.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], timeout=60)
+        server = TlsServer(str(cert), str(key))
+        server.start()
+        self.addCleanup(server.close)
+        path = self.h.path("destinations.json")
+        path.write_text(json.dumps({"destinations": [{"url": f"rtmps://localhost:{server.port}/live/{KEY}",
+                                                      "name": "tls"}]}))
+        relay = self.h.spawn([self.h.bin("relay-restream"), "--source", str(self.h.make_test_media(30)),
+                              "--destinations-file", str(path), "--poll-interval", "1",
+                              "--allow-private-destinations"], name="relay-restream")
+        wait_for(lambda: len(server.connections) >= 2, 30, 0.1, "two connection attempts of the copy")
+        self.assertEqual(self.h.stop(relay, signal.SIGINT)[0], INTERRUPTED)
+        self.assertTrue(all(got <= 0 for got in server.connections),
+                        f"RTMP bytes reached a service whose certificate is not the name's: {server.connections}")
 
 
 class CloudAnswerTest(HarnessTestCase):

@@ -235,8 +235,10 @@ TEST_CASE("ffmpeg is given the checked address, with the original host where the
           std::vector<std::string>{"-rtmp_tcurl", "rtmp://ingest.example:1936/a/b"});
     CHECK(set.destinations[2].target.url == "srt://93.184.216.34:9000?streamid=key-123456");
     CHECK(set.destinations[2].target.options.empty());
-    // TLS: ffmpeg 5.1 sends no server name for an address; the name stays (docs/security.md).
+    // TLS: ffmpeg 5.1 sends no server name for an address; the name stays, and its certificate
+    // must be valid for it (docs/security.md).
     CHECK(set.destinations[3].target.url == "rtmps://ingest.example:443/live/key-123456");
+    CHECK(set.destinations[3].target.options == std::vector<std::string>{"-tls_verify", "1"});
     CHECK(set.destinations[4].target.url == "rtmp://[2606:2800:220:1::1]/live/key-123456");
     // A numeric host in any spelling goes out in its canonical form.
     CHECK(set.destinations[5].target.url == "rtmp://93.184.216.34/live/key-654321");
