@@ -80,6 +80,20 @@ std::string parse_body(const std::string& body, json& out)
     return {};
 }
 
+// Reads and parses a JSON request body; false when the answer (413 or 400) is already set.
+bool receive_json(const httplib::ContentReader& reader, httplib::Response& res, json& body)
+{
+    std::string text;
+    if (!receive(reader, res, text)) {
+        return false;
+    }
+    if (const auto problem = parse_body(text, body); !problem.empty()) {
+        reply_error(res, 400, problem);
+        return false;
+    }
+    return true;
+}
+
 // Checks the required string fields of a POSTed event; returns the problem or "".
 std::string check_event(const json& body, const std::vector<std::string>& required)
 {
@@ -226,15 +240,11 @@ struct DevCloudServer::Impl {
     void record_event(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
                       const std::string& type, const std::vector<std::string>& required)
     {
-        std::string text;
-        if (!receive(reader, res, text)) {
+        json body;
+        if (!receive_json(reader, res, body)) {
             return;
         }
-        json body;
-        auto problem = parse_body(text, body);
-        if (problem.empty()) {
-            problem = check_event(body, required);
-        }
+        auto problem = check_event(body, required);
         if (problem.empty() && type == "stream-status") {
             const auto status = body["status"].get<std::string>();
             if (status != "active" && status != "error" && status != "stopped") {
@@ -266,13 +276,8 @@ struct DevCloudServer::Impl {
         });
         server.Put(R"(/admin/streams/([^/]+)/([^/]+)/destinations)",
                    [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-                       std::string text;
-                       if (!receive(reader, res, text)) {
-                           return;
-                       }
                        json body;
-                       if (const auto problem = parse_body(text, body); !problem.empty()) {
-                           reply_error(res, 400, problem);
+                       if (!receive_json(reader, res, body)) {
                            return;
                        }
                        if (!body.is_object() || !body.contains("destinations") || !body["destinations"].is_array()) {
@@ -284,16 +289,10 @@ struct DevCloudServer::Impl {
                    });
         server.Post("/admin/faults",
                     [this](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
-                        std::string text;
-                        if (!receive(reader, res, text)) {
-                            return;
-                        }
                         json body;
-                        if (const auto problem = parse_body(text, body); !problem.empty()) {
-                            reply_error(res, 400, problem);
-                            return;
+                        if (receive_json(reader, res, body)) {
+                            add_faults(body, res);
                         }
-                        add_faults(body, res);
                     });
     }
 

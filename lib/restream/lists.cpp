@@ -66,13 +66,20 @@ DestinationSet ListState::absorb(PollResult result, const net::DestinationPolicy
     if (result.list_ok) {
         m_entries = std::move(result.entries);
     }
+    std::string kept;
     for (auto& [name, answer] : result.resolved) {
         const auto previous = m_resolved.find(name);
         if (answer || previous == m_resolved.end() || !previous->second) {
             m_resolved.insert_or_assign(name, std::move(answer));
         } else {
-            core::log::warn("keeping the last addresses of {}: {}", name, answer.error().message);
+            kept += (kept.empty() ? "" : "; ") + answer.error().message;
         }
+    }
+    if (kept != m_kept_text) {
+        if (!kept.empty()) {
+            core::log::warn("keeping the last addresses of hosts that did not resolve now: {}", kept);
+        }
+        m_kept_text = kept;
     }
     std::string problems;
     for (const auto& problem : result.problems) {

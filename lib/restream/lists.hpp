@@ -50,6 +50,7 @@ private:
     std::vector<RefusedDestination> m_refused;
     std::string m_refused_text;
     std::string m_problems_text;
+    std::string m_kept_text;
 };
 
 // Reads a destinations file ({"destinations":[...]}, at most 1 MiB, a regular file).
