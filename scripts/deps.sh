@@ -7,6 +7,8 @@ packages=(
   # build
   cmake g++ make pkg-config libcurl4-openssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   catch2 libcpp-httplib-dev clang-format
+  # fuzzing (scripts/fuzz.sh): clang and the compiler-rt runtime that provides -fsanitize=fuzzer
+  clang libclang-rt-14-dev
   # run and test: ffmpeg/ffprobe, nginx-rtmp as the MediaMTX stand-in, python for the test harness
   ffmpeg nginx libnginx-mod-rtmp python3 python3-yaml ca-certificates procps
 )

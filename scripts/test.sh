@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command and what CI runs: installs what is missing, builds with warnings
-# as errors, checks formatting, runs every test (unit, integration, end-to-end) and the unit
-# tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# as errors, checks formatting, runs every test (unit, integration, end-to-end), the unit
+# tests again under AddressSanitizer + UndefinedBehaviorSanitizer, and each libFuzzer target
+# for a short fixed budget (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,3 +29,6 @@ if ! wait "$asan_build"; then
 fi
 trap - EXIT
 ctest --test-dir build-asan -L unit --output-on-failure
+
+echo "== fuzz targets (15 s each)"
+scripts/fuzz.sh

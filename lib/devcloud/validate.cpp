@@ -1,6 +1,8 @@
 #include "devcloud/validate.hpp"
 
+#include "core/json.hpp"
 #include "core/strings.hpp"
+#include "net/address.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +21,8 @@ std::string string_field(const json& body, const char* name)
 
 bool is_loopback(const std::string& ip)
 {
-    return ip.rfind("127.", 0) == 0 || ip == "::1" || ip.rfind("::ffff:127.", 0) == 0;
+    const auto address = net::parse_address(ip);
+    return address && net::classify(*address) == net::AddressClass::loopback;
 }
 
 std::vector<std::string> presented_keys(const json& body)
@@ -40,10 +43,11 @@ std::vector<std::string> presented_keys(const json& body)
 
 AuthDecision validate_publisher(const DevCloudState& state, const std::string& body_text)
 {
-    const json body = json::parse(body_text, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
+    const auto parsed = core::parse_json(body_text);
+    if (!parsed || !parsed.value().is_object()) {
         return {false, "body is not a JSON object"};
     }
+    const auto& body = parsed.value();
     const auto action = string_field(body, "action");
     const auto path = string_field(body, "path");
     const auto ip = string_field(body, "ip");
@@ -65,12 +69,13 @@ AuthDecision validate_publisher(const DevCloudState& state, const std::string& b
     if (!stream) {
         return {false, "unknown stream"};
     }
+    bool accepted = false;
     for (const auto& key : presented_keys(body)) {
-        if (std::find(stream->stream_keys.begin(), stream->stream_keys.end(), key) != stream->stream_keys.end()) {
-            return {true, "stream key accepted"};
+        for (const auto& expected : stream->stream_keys) {
+            accepted = core::constant_time_equals(key, expected) || accepted; // every key compared, always
         }
     }
-    return {false, "missing or wrong stream key"};
+    return accepted ? AuthDecision{true, "stream key accepted"} : AuthDecision{false, "missing or wrong stream key"};
 }
 
 } // namespace mtxrelay::devcloud

@@ -125,3 +125,19 @@ TEST_CASE("a body that is not a JSON object is refused", "[devcloud][validate]")
         CHECK_FALSE(decide(body).allowed);
     }
 }
+
+TEST_CASE("a body nested 100 000 deep is refused, not a crash", "[devcloud][validate]")
+{
+    const auto deep = "{\"action\":\"publish\",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    const auto decision = decide(deep);
+    CHECK_FALSE(decision.allowed);
+    CHECK(decision.reason == "body is not a JSON object");
+}
+
+TEST_CASE("the loopback rule reads addresses, not prefixes", "[devcloud][validate]")
+{
+    CHECK(decide(auth_body("api", "", "::ffff:127.0.0.1")).allowed);
+    CHECK(decide(auth_body("api", "", "::1")).allowed);
+    CHECK_FALSE(decide(auth_body("api", "", "127.example.com")).allowed); // a name is not an address
+    CHECK_FALSE(decide(auth_body("api", "", "::ffff:10.0.0.1")).allowed);
+}
