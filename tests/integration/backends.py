@@ -209,7 +209,7 @@ class MediaMtx:
             if not all(harness.port_listening(p) for p in ports):
                 return False
             info = self.api("GET", "/v3/info")
-            self.version = info.get("version", "")
+            self.version = str(info.get("version", "")).strip()
             return True
         wait_for(ready, timeout, 0.05, f"mediamtx listening on {ports}")
 

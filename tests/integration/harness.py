@@ -876,17 +876,18 @@ class Harness:
         return server.rtmp_url(app, name)
 
     def publish(self, file: str | Path, app: str, name: str | None = None, *, realtime: bool = True,
-                loop: bool = False, server: Any = None, extra_args: Sequence[str] = (),
+                loop: bool | int = False, server: Any = None, extra_args: Sequence[str] = (),
                 proc_name: str = "publish") -> Proc:
         """ffmpeg [-re] [-stream_loop -1] -i FILE -c copy -f flv <rtmp> (app/name, which may
         carry a query such as "alice/s1?key=K", on the harness's relay server, or app given as
-        a full rtmp:// URL). proc.extra['url'] is the URL."""
+        a full rtmp:// URL). loop=True repeats the file forever, loop=N plays it N more times.
+        proc.extra['url'] is the URL."""
         url = self._rtmp_url(app, name, server)
         argv = [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "warning"]
         if realtime:
             argv.append("-re")
         if loop:
-            argv += ["-stream_loop", "-1"]
+            argv += ["-stream_loop", "-1" if loop is True else str(int(loop))]
         argv += ["-i", str(file), "-c", "copy", *extra_args, *ffmpeg_rtmp_args(url)]
         proc = self.spawn(argv, name=proc_name)
         proc.extra["url"] = url
@@ -1082,6 +1083,23 @@ def ffprobe_packets(path_or_url: str | Path, select: str = "v:0",
                                       "packet=pts_time,dts_time,duration_time,flags,size"],
                         timeout)
     return data.get("packets", [])
+
+
+def trim_to_first_keyframe(h: "Harness", recording: str | Path) -> Path:
+    """A copy of a recording starting at its first video keyframe (<name>.from-key.flv).
+
+    A reader joining a live RTMP stream on MediaMTX gets audio at once but video only from
+    the next keyframe, so its recording starts with up to one GOP of audio alone: what was
+    published is judged from the first point where a player has both."""
+    recording = Path(recording)
+    keyframes = [float(p["pts_time"]) for p in ffprobe_packets(recording, "v:0")
+                 if "K" in p.get("flags", "") and p.get("pts_time") not in (None, "N/A")]
+    if not keyframes:
+        raise HarnessError(f"{recording} has no video keyframe")
+    out = recording.with_name(recording.stem + ".from-key.flv")
+    h.run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-ss", f"{keyframes[0]:.6f}",
+           "-i", str(recording), "-c", "copy", "-f", "flv", str(out)], timeout=120, name="trim")
+    return out
 
 
 # ---------------------------------------------------------------------------
