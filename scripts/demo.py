@@ -89,6 +89,8 @@ def report(h: H.Harness, cloud: H.DevCloud, started_wall_ms: int, fixture: Path,
             f" -> output {after['result']['status'].upper() if isinstance(after['result'], dict) else after['result']}")
     say("\nEvents the cloud received (relay-devcloud):")
     for e in cloud.events():
+        if e["type"] not in ("hls-ready", "stream-status"):
+            continue
         body = e["body"]
         at = (e["received_at_ms"] - started_wall_ms) / 1000
         if e["type"] == "hls-ready":

@@ -121,6 +121,7 @@ struct DevCloudServer::Impl {
         });
         server.Post("/api/v1/streaming/validate", [this](const httplib::Request& req, httplib::Response& res) {
             const auto decision = validate_publisher(state, req.body);
+            state.record_event("validate", validate_record(req.body, decision));
             reply_json(res, decision.allowed ? 200 : 401, {{"allowed", decision.allowed}, {"reason", decision.reason}});
         });
         server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
