@@ -1564,14 +1564,14 @@ class DevCloud:
         self._admin("POST", "/admin/faults", {"path_prefix": path_prefix, "responses": responses})
 
     def wait_event(self, type: str, predicate: Callable[[dict], bool] | None = None,  # noqa: A002
-                   timeout: float = 10.0) -> dict:
+                   timeout: float = 10.0, interval: float = 0.1) -> dict:
         """Wait for an event of `type` whose body satisfies predicate; returns the event."""
         def match() -> dict | None:
             for ev in self.events(type):
                 if predicate is None or predicate(ev.get("body", {})):
                     return ev
             return None
-        return wait_for(match, timeout, 0.1, f"devcloud event {type}")
+        return wait_for(match, timeout, interval, f"devcloud event {type}")
 
 
 # ---------------------------------------------------------------------------
