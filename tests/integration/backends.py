@@ -200,18 +200,27 @@ class MediaMtx:
         env.update(extra)
         return env
 
-    def _wait_ready(self, timeout: float) -> None:
-        ports = (self.rtmp_port, self.hls_port, self.webrtc_port, self.api_port)
+    def listen_ports(self) -> dict[str, int]:
+        """The TCP ports of the listeners the config turns on (the API always: tests need it)."""
+        wanted = {"api": self.api_port}
+        config = self.api("GET", "/v3/config/global/get")
+        for name, port in (("rtmp", self.rtmp_port), ("hls", self.hls_port), ("webrtc", self.webrtc_port)):
+            if config.get(name):
+                wanted[name] = port
+        return wanted
 
+    def _wait_ready(self, timeout: float) -> None:
         def ready() -> bool:
             if self.proc.poll() is not None:
                 raise HarnessError(f"mediamtx exited (rc {self.proc.returncode}):\n{self.log_text()[-3000:]}")
-            if not all(harness.port_listening(p) for p in ports):
+            if not harness.port_listening(self.api_port):
+                return False
+            if not all(harness.port_listening(p) for p in self.listen_ports().values()):
                 return False
             info = self.api("GET", "/v3/info")
             self.version = str(info.get("version", "")).strip()
             return True
-        wait_for(ready, timeout, 0.05, f"mediamtx listening on {ports}")
+        wait_for(ready, timeout, 0.05, f"mediamtx listening (API on {self.api_port})")
 
     def _clear_hooks(self) -> None:
         for item in self.api("GET", "/v3/config/paths/list")["items"]:
