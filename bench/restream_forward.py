@@ -112,6 +112,14 @@ class Bench:
         self.mtx.api("PATCH", f"/v3/config/paths/patch/{urllib.parse.quote(self.clean_key, safe='')}",
                      {"forward": [{"dest": forward_url(u)} for u in urls]})
 
+    def end(self, variant: str, relay: harness.Proc | None) -> None:
+        """Ends a variant: the forward list emptied, or relay-restream stopped."""
+        if variant == "forward":
+            self.set_forward([])
+            wait_for(lambda: not self.forwards(), 10, 0.2, "the forward list to empty")
+        else:
+            self.h.stop(relay)
+
     def forwards(self) -> list[dict]:
         return self.mtx.api("GET", f"/v3/paths/forward/list?path={urllib.parse.quote(PATH)}")["items"]
 
@@ -189,8 +197,7 @@ def round_costs(b: Bench, n: int, window: float) -> dict[str, tuple[float, float
     wait_for(lambda: b.receiving(names), 30, 0.2, f"forward's {n} destination(s) to receive")
     time.sleep(2)
     m = measure({"mtx": [mtx]}, window)
-    b.set_forward([])
-    wait_for(lambda: not b.forwards(), 10, 0.2, "the forward list to empty")
+    b.end("forward", None)
     forward = (m["mtx"][0] - base[0], m["mtx"][1] - base[1])
     return {"base": base, "restream": restream, "restream_tree": restream_tree, "forward": forward}
 
@@ -254,11 +261,7 @@ def drop_and_return(b: Bench) -> None:
         say(f"  {variant:<8}: the other two kept receiving: {'yes' if others else 'NO'}; 10 s after the drop {seen}")
         say(f"  {'':<8}  receiving again {time.monotonic() - back_at:.1f} s after its server came back"
             f" ({back_at - dropped_at:.0f} s after the drop)")
-        if variant == "forward":
-            b.set_forward([])
-            wait_for(lambda: not b.forwards(), 10, 0.2, "the forward list to empty")
-        else:
-            b.h.stop(relay)
+        b.end(variant, relay)
         server.stop()
 
 
@@ -300,11 +303,7 @@ def live_changes(b: Bench) -> None:
             f" {', '.join(reconnected) or 'none'}")
         say(f"  {'':<8}  d added: receiving after {added_in:.1f} s; reconnected because of it:"
             f" {', '.join(reconnected_on_add) or 'none'}")
-        if variant == "forward":
-            b.set_forward([])
-            wait_for(lambda: not b.forwards(), 10, 0.2, "the forward list to empty")
-        else:
-            b.h.stop(relay)
+        b.end(variant, relay)
 
 
 def main() -> int:

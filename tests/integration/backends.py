@@ -359,12 +359,7 @@ class MediaMtx:
 
     def wait_hook_run(self, tool: str, count: int = 1, timeout: float = 15.0, path: str | None = None) -> dict:
         """Wait for the count-th start of `tool` (on `path`); returns its record and adopts the PID."""
-        def started() -> dict | None:
-            runs = self.hook_runs(tool, path)
-            return runs[count - 1] if len(runs) >= count else None
-        rec = wait_for(started, timeout, 0.05, f"hook {tool} start #{count}" + (f" on {path}" if path else ""))
-        self.harness.adopt(rec["pid"])
-        return rec
+        return harness.wait_hook_run(self, tool, count, timeout, path)
 
 
 def _environ(pid: int) -> dict[str, str]:

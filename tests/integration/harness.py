@@ -1215,6 +1215,17 @@ class App:
         return App(hooks=hooks, **spec)
 
 
+def wait_hook_run(server: Any, tool: str, count: int, timeout: float, path: str | None) -> dict:
+    """Wait for the count-th start of `tool` (on `path`) on a relay server (Nginx or MediaMtx);
+    returns its record and adopts the PID for cleanup."""
+    def started() -> dict | None:
+        runs = server.hook_runs(tool, path)
+        return runs[count - 1] if len(runs) >= count else None
+    rec = wait_for(started, timeout, 0.05, f"hook {tool} start #{count}" + (f" on {path}" if path else ""))
+    server.harness.adopt(rec["pid"])
+    return rec
+
+
 def _app_name(app_or_path: str, name: str | None) -> tuple[str, str]:
     """(app, name) from ("clean", "alice/s1") or from the MediaMTX path "clean/alice/s1"."""
     if name is not None:
@@ -1422,12 +1433,7 @@ class Nginx:
         return sorted(runs, key=lambda r: r["time"])
 
     def wait_hook_run(self, tool: str, count: int = 1, timeout: float = 15.0, path: str | None = None) -> dict:
-        def started() -> dict | None:
-            runs = self.hook_runs(tool, path)
-            return runs[count - 1] if len(runs) >= count else None
-        rec = wait_for(started, timeout, 0.05, f"hook {tool} start #{count}")
-        self.harness.adopt(rec["pid"])
-        return rec
+        return wait_hook_run(self, tool, count, timeout, path)
 
     def hook_output(self, tool: str, path: str | None = None) -> str:
         """Everything the hooks running `tool` printed (all their runs)."""
