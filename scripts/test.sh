@@ -7,6 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+# The relay tests run on nginx-rtmp and, when a MediaMTX binary is given (MTXRELAY_MEDIAMTX or
+# mediamtx on PATH), on MediaMTX too; say which, since ctest shows no skip reasons.
+/usr/bin/python3 -c 'import sys; sys.path.insert(0, "tests/integration"); import backends
+binary, why = backends.mediamtx_binary()
+print(f"test: MediaMTX {binary}: every relay test runs on nginx-rtmp and on MediaMTX" if binary
+      else f"test: {why}; the MediaMTX tests are skipped")'
 scripts/format-check.sh
 scripts/build.sh -DMTXRELAY_WERROR=ON
 

@@ -229,6 +229,7 @@ struct DevCloudServer::Impl {
                 return;
             }
             const auto decision = validate_publisher(state, body);
+            state.record_event("validate", validate_record(body, decision));
             reply_json(res, decision.allowed ? 200 : 401, {{"allowed", decision.allowed}, {"reason", decision.reason}});
         });
         server.Get("/health", [](const httplib::Request&, httplib::Response& res) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <string_view>
 
 namespace mtxrelay::devcloud {
 
@@ -25,16 +26,39 @@ bool is_loopback(const std::string& ip)
     return address && net::classify(*address) == net::AddressClass::loopback;
 }
 
-std::vector<std::string> presented_keys(const json& body)
+// Percent-decoding that keeps a malformed escape as it is: a query is the publisher's text.
+std::string lenient_decode(std::string_view text)
 {
-    std::vector<std::string> keys = {string_field(body, "password"), string_field(body, "token")};
-    if (const auto query = core::parse_query(string_field(body, "query"))) {
-        for (const auto* name : {"key", "token", "pass", "password"}) {
-            if (const auto it = query->find(name); it != query->end()) {
-                keys.push_back(it->second);
-            }
+    auto decoded = core::url_decode(text);
+    return decoded ? *decoded : std::string(text);
+}
+
+// The values of key/token/pass/password in the query, each pair decoded on its own so one
+// malformed pair ("x=%", "%zz") does not hide the others.
+std::vector<std::string> query_keys(std::string_view query)
+{
+    if (!query.empty() && query.front() == '?') {
+        query.remove_prefix(1);
+    }
+    std::vector<std::string> keys;
+    for (const auto& pair : core::split(query, '&')) {
+        const size_t eq = pair.find('=');
+        if (eq == std::string::npos) {
+            continue;
+        }
+        const auto name = lenient_decode(std::string_view(pair).substr(0, eq));
+        if (name == "key" || name == "token" || name == "pass" || name == "password") {
+            keys.push_back(lenient_decode(std::string_view(pair).substr(eq + 1)));
         }
     }
+    return keys;
+}
+
+std::vector<std::string> presented_keys(const json& body)
+{
+    std::vector<std::string> keys = query_keys(string_field(body, "query"));
+    keys.push_back(string_field(body, "password"));
+    keys.push_back(string_field(body, "token"));
     keys.erase(std::remove(keys.begin(), keys.end(), std::string()), keys.end());
     return keys;
 }
@@ -69,6 +93,10 @@ AuthDecision validate_publisher(const DevCloudState& state, const std::string& b
     if (!stream) {
         return {false, "unknown stream"};
     }
+    if (string_field(body, "query").size() > k_max_query_bytes) {
+        return {false, "query longer than " + std::to_string(k_max_query_bytes) +
+                           " bytes (MediaMTX passes it to every hook's environment)"};
+    }
     bool accepted = false;
     for (const auto& key : presented_keys(body)) {
         for (const auto& expected : stream->stream_keys) {
@@ -76,6 +104,18 @@ AuthDecision validate_publisher(const DevCloudState& state, const std::string& b
         }
     }
     return accepted ? AuthDecision{true, "stream key accepted"} : AuthDecision{false, "missing or wrong stream key"};
+}
+
+json validate_record(const std::string& body_text, const AuthDecision& decision)
+{
+    const auto body = core::parse_json(body_text);
+    json record = {{"allowed", decision.allowed}, {"reason", decision.reason}};
+    if (body && body.value().is_object()) {
+        for (const auto* name : {"action", "path", "ip", "protocol"}) {
+            record[name] = string_field(body.value(), name);
+        }
+    }
+    return record;
 }
 
 } // namespace mtxrelay::devcloud

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include <array>
 #include <memory>
 #include <mutex>
 
@@ -117,10 +118,40 @@ CURLcode run(CURL* easy, const Request& request)
 
 } // namespace
 
-CurlTransport::CurlTransport()
+// libcurl's share interface for cookies, with the locks it needs when the transport is used
+// from more than one thread.
+struct CurlTransport::CookieShare {
+    CURLSH* handle = nullptr;
+    std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
+
+    static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user)
+    {
+        static_cast<CookieShare*>(user)->locks.at(static_cast<size_t>(data)).lock();
+    }
+    static void unlock(CURL*, curl_lock_data data, void* user)
+    {
+        static_cast<CookieShare*>(user)->locks.at(static_cast<size_t>(data)).unlock();
+    }
+};
+
+CurlTransport::CurlTransport() : m_cookies(std::make_unique<CookieShare>())
 {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    m_cookies->handle = curl_share_init();
+    if (m_cookies->handle != nullptr) {
+        curl_share_setopt(m_cookies->handle, CURLSHOPT_LOCKFUNC, &CookieShare::lock);
+        curl_share_setopt(m_cookies->handle, CURLSHOPT_UNLOCKFUNC, &CookieShare::unlock);
+        curl_share_setopt(m_cookies->handle, CURLSHOPT_USERDATA, m_cookies.get());
+        curl_share_setopt(m_cookies->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+    }
+}
+
+CurlTransport::~CurlTransport()
+{
+    if (m_cookies->handle != nullptr) {
+        curl_share_cleanup(m_cookies->handle);
+    }
 }
 
 Outcome CurlTransport::perform(const Request& request)
@@ -153,6 +184,9 @@ Outcome CurlTransport::perform(const Request& request)
     curl_easy_setopt(h, CURLOPT_USERAGENT, "mtxrelay/0.1");
     if (request.cookies) {
         curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
+        if (m_cookies->handle != nullptr) {
+            curl_easy_setopt(h, CURLOPT_SHARE, m_cookies->handle);
+        }
     }
     if (request.method == "POST" || request.method == "PUT") {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
