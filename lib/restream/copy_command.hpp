@@ -11,8 +11,8 @@ namespace mtxrelay::restream {
 // vanished publisher ends the read; no frame-rate estimation, so the copy starts as soon as
 // both tracks are seen), copies every stream without re-encoding (`-c copy`) and
 // writes FLV (MPEG-TS for srt://) to one destination, reporting -progress on stdout. The
-// destination URL is one argv element placed where ffmpeg expects an output (validated
-// before: it cannot start with '-').
-std::vector<std::string> copy_command(const ffmpeg::Endpoint& source, const std::string& destination_url);
+// destination (ffmpeg::pinned_output of a checked URL) is one argv element placed where
+// ffmpeg expects an output, its options just before it (validated: it cannot start with '-').
+std::vector<std::string> copy_command(const ffmpeg::Endpoint& source, const ffmpeg::Endpoint& destination);
 
 } // namespace mtxrelay::restream
