@@ -18,8 +18,10 @@ the issue's targets next to them; asserts no timing. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -31,7 +33,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
-import harness  # noqa: E402  (path set just above)
+import backends  # noqa: E402  (path set just above)
+import harness  # noqa: E402
 from harness import FFMPEG, Harness, wait_for  # noqa: E402
 
 USER = "u"
@@ -108,12 +111,11 @@ class NginxBackend:
     destination), all keeping idle streams so readers can wait before a publish. HLS cuts a
     fragment at the first keyframe 1 s after the last cut, as mediamtx/mediamtx.yml does with
     hlsSegmentDuration 1s: every 2 s clean GOP is one segment (with a 2 s setting a GOP
-    stamped 1.999 s would make 4 s segments).
-    A MediaMTX backend provides the same methods (readers then join once the path is
-    available, since MediaMTX refuses a reader before its publisher)."""
+    stamped 1.999 s would make 4 s segments)."""
 
     name = "nginx-rtmp"
     api: str | None = None  # MediaMTX control API for relay-clean, none here
+    readers_before_publish = True
 
     def __init__(self, h: Harness) -> None:
         self.ngx = h.start_nginx([{"name": "live", "idle_streams": True},
@@ -144,7 +146,68 @@ class NginxBackend:
         return bool((self.ngx.stream(app, name) or {}).get("publishing"))
 
 
-BACKENDS = {"nginx": NginxBackend}
+class MediaMtxBackend:
+    """MediaMTX from the shipped mediamtx.yml with its hooks cleared (the bench starts each
+    variant itself, the same way on both backends) and relay-clean pointed at its control API.
+    MediaMTX refuses a reader before its publisher and gives a late reader video only from the
+    next keyframe, so no reader waits on live/ or clean/: the publish and the first clean frame
+    are the `availableTime`s MediaMTX reports for live/<key> and clean/<key> (the moment it has
+    the publisher's tracks, i.e. its first frames). Destinations are on a private nginx-rtmp
+    (idle streams, a waiting reader), as in the demo."""
+
+    name = "mediamtx"
+    readers_before_publish = False
+
+    def __init__(self, h: Harness) -> None:
+        self.mtx = h.start_mediamtx(hooks=False)
+        self.ngx = h.start_nginx([{"name": "dest", "idle_streams": True}])
+        self.rtmp_port = self.mtx.rtmp_port
+        self.hls_base = self.mtx.http_base
+        self.api = f"127.0.0.1:{self.mtx.api_port}"
+        self.name = f"mediamtx {self.mtx.version}"
+
+    def _dest(self, path: str) -> bool:
+        return path.startswith("dest/")
+
+    def url(self, path: str) -> str:
+        return self.ngx.rtmp_url(*path.split("/", 1)) if self._dest(path) else self.mtx.rtmp_url(path)
+
+    def input_args(self, path: str) -> list[str]:
+        if self._dest(path):
+            self.ngx.prepare_stream(*path.split("/", 1))
+        return harness.ffmpeg_rtmp_args(self.url(path), direction="input")
+
+    def output_args(self, path: str) -> list[str]:
+        if self._dest(path):
+            self.ngx.prepare_stream(*path.split("/", 1))
+        return harness.ffmpeg_rtmp_args(self.url(path))
+
+    def wait_reader(self, path: str) -> None:
+        app, name = path.split("/", 1)
+        wait_for(lambda: (self.ngx.stream(app, name) or {}).get("nclients", 0) >= 1, 10, 0.02, f"a reader on {path}")
+
+    def published(self, path: str) -> bool:
+        return self.available_at(path) is not None
+
+    def available_at(self, path: str) -> float | None:
+        """MediaMTX's availableTime of the path as a Unix time, None while it is not available."""
+        info = self.mtx.path_info(path)
+        if not info or not info.get("available") or not info.get("availableTime"):
+            return None
+        return unix_time(info["availableTime"])
+
+
+def unix_time(rfc3339: str) -> float:
+    """'2026-12-01T20:01:02.123456789Z' (Go's time, nanoseconds) as a Unix time."""
+    m = re.fullmatch(r"(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", rfc3339)
+    if not m:
+        raise ValueError(f"not an RFC 3339 time: {rfc3339!r}")
+    whole = datetime.datetime.fromisoformat(m.group(1) + ("+00:00" if m.group(3) == "Z" else m.group(3)))
+    return whole.timestamp() + float("0." + (m.group(2) or "0"))
+
+
+BACKENDS = {"nginx": NginxBackend, "mediamtx": MediaMtxBackend}
+Backend = NginxBackend | MediaMtxBackend
 
 
 # ---------------------------------------------------------------------------
@@ -201,10 +264,11 @@ class Round:
     dest_frame: float | None = None
     hls_ready: float | None = None
     startup_seconds: float | None = None  # relay-clean's own report (new builds)
+    startup_from: str = ""
     note: str = ""
 
 
-def relay_argv(variant: Variant, backend: NginxBackend, key: str, h: Harness) -> list[str]:
+def relay_argv(variant: Variant, backend: Backend, key: str, h: Harness) -> list[str]:
     if variant.kind == "copy":
         return [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "warning", *backend.input_args(f"live/{USER}/{key}"),
                 "-c", "copy", *backend.output_args(f"clean/{USER}/{key}")]
@@ -216,14 +280,14 @@ def relay_argv(variant: Variant, backend: NginxBackend, key: str, h: Harness) ->
     return argv
 
 
-def child_env(variant: Variant, cloud: harness.DevCloud, backend: NginxBackend) -> dict[str, str]:
+def child_env(variant: Variant, cloud: harness.DevCloud, backend: Backend) -> dict[str, str]:
     env = {"PATH": "/usr/bin:/bin", **cloud.env()}
     if variant.kind == "relay-clean" and variant.bin_dir is None:
         env["RELAY_MTX_API"] = backend.api or "off"
     return env
 
 
-def run_round(h: Harness, backend: NginxBackend, cloud: harness.DevCloud, item: Input, variant: Variant,
+def run_round(h: Harness, backend: Backend, cloud: harness.DevCloud, item: Input, variant: Variant,
               number: int, counter: list[int]) -> Round:
     counter[0] += 1
     key = f"r{counter[0]}"
@@ -231,42 +295,54 @@ def run_round(h: Harness, backend: NginxBackend, cloud: harness.DevCloud, item: 
     dest_key = f"d{counter[0]}"
     if variant.chain:
         cloud.set_destinations(USER, key, [{"url": backend.url(f"dest/{dest_key}"), "name": "dest"}])
-    observer = FlvReader(h, f"in-{key}", backend.input_args(f"live/{USER}/{key}"))
-    output = FlvReader(h, f"out-{key}", backend.input_args(f"clean/{USER}/{key}"))
+    waiting = backend.readers_before_publish
+    observer = FlvReader(h, f"in-{key}", backend.input_args(f"live/{USER}/{key}")) if waiting else None
+    output = FlvReader(h, f"out-{key}", backend.input_args(f"clean/{USER}/{key}")) if waiting else None
     dest = FlvReader(h, f"dest-{key}", backend.input_args(f"dest/{dest_key}")) if variant.chain else None
     procs: list[harness.Proc] = []
+
+    def first_clean_frame() -> float | None:
+        if output is not None:
+            return output.first_video
+        return backend.available_at(f"clean/{USER}/{key}")
+
     try:
-        backend.wait_reader(f"live/{USER}/{key}")
-        backend.wait_reader(f"clean/{USER}/{key}")
+        if waiting:
+            backend.wait_reader(f"live/{USER}/{key}")
+            backend.wait_reader(f"clean/{USER}/{key}")
+        if dest is not None:
+            backend.wait_reader(f"dest/{dest_key}")
         publisher = h.spawn([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-stream_loop", "-1",
                              "-i", str(item.file), "-c", "copy", *backend.output_args(f"live/{USER}/{key}")],
                             name=f"publish-{key}")
         procs.append(publisher)
         wait_for(lambda: backend.published(f"live/{USER}/{key}"), 10, 0.01, "the publish")
-        published = time.time()
+        published = time.time() if waiting else backend.available_at(f"live/{USER}/{key}")
         time.sleep(max(0.0, published + item.start_after - time.time()))
         result.relay_start = time.time() - published
         relay = h.spawn(relay_argv(variant, backend, key, h), env=child_env(variant, cloud, backend),
                         inherit_env=False, name=f"{variant.kind}-{key}")
         procs.append(relay)
         chain_started = False
+        first = None
         deadline = time.time() + ROUND_TIMEOUT
         while time.time() < deadline:
             if variant.chain and not chain_started and backend.published(f"clean/{USER}/{key}"):
                 procs += start_chain(h, backend, cloud, key)
                 chain_started = True
-            done_frame = output.first_video is not None
+            first = first or first_clean_frame()
             done_chain = not variant.chain or (dest.first_video is not None and hls_ready_at(cloud, key))
-            if done_frame and done_chain:
+            if first is not None and done_chain:
                 break
             if not relay.alive():
                 result.note = f"{variant.kind} exited {relay.returncode}"
                 break
             time.sleep(0.02)
-        if output.first_video is not None:
-            result.first_frame = output.first_video - published
-        after = [t for t in observer.keyframes if t >= published + result.relay_start]
-        result.keyframe_after_start = after[0] - published if after else None
+        if first is not None:
+            result.first_frame = first - published
+        if observer is not None:
+            after = [t for t in observer.keyframes if t >= published + result.relay_start]
+            result.keyframe_after_start = after[0] - published if after else None
         if variant.chain:
             result.dest_frame = dest.first_video - published if dest.first_video else None
             ready = hls_ready_at(cloud, key)
@@ -275,6 +351,7 @@ def run_round(h: Harness, backend: NginxBackend, cloud: harness.DevCloud, item: 
             active = [e["body"] for e in cloud.events("stream-status")
                       if e["body"].get("streamId") == key and "startupSeconds" in e["body"]]
             result.startup_seconds = active[0]["startupSeconds"] if active else None
+            result.startup_from = active[0].get("startupFrom", "") if active else ""
     finally:
         for proc in reversed(procs):
             h.stop(proc, check=False)
@@ -284,7 +361,7 @@ def run_round(h: Harness, backend: NginxBackend, cloud: harness.DevCloud, item: 
     return result
 
 
-def start_chain(h: Harness, backend: NginxBackend, cloud: harness.DevCloud, key: str) -> list[harness.Proc]:
+def start_chain(h: Harness, backend: Backend, cloud: harness.DevCloud, key: str) -> list[harness.Proc]:
     """What MediaMTX starts when clean/<user>/<key> appears: relay-restream (runOnAvailable) and
     relay-hls-ready (runOnOnline), with the hook environment."""
     env = {"PATH": "/usr/bin:/bin", **cloud.env(), "MTX_PATH": f"clean/{USER}/{key}", "G1": USER, "G2": key,
@@ -383,16 +460,21 @@ def report(rounds: list[Round], variants: list[Variant], items: list[Input]) -> 
                 f"{'met' if hr != '-' and float(hr) <= 2 * SEGMENT_SECONDS + 1 else 'NOT met'})")
     reported = [r for r in chain if r.startup_seconds is not None and r.first_frame is not None]
     if reported:
-        gaps = [r.first_frame - r.relay_start - r.startup_seconds for r in reported]
+        # nginx: startupSeconds counts from the hook's start (no API tells the publish time);
+        # MediaMTX: from the publisher's connection, which is before the path is available.
+        offset = [r.relay_start if r.startup_from == "hook start" else 0.0 for r in reported]
+        gaps = [r.first_frame - o - r.startup_seconds for r, o in zip(reported, offset)]
         log("")
-        log(f"relay-clean's startupSeconds (from its start, without MediaMTX) vs the reader's first frame after"
-            f" the relay's start: median difference {statistics.median(gaps):+.2f} s")
+        log(f"relay-clean's own startupSeconds (from {reported[0].startup_from}) vs the first clean frame seen here:"
+            f" median difference {statistics.median(gaps):+.2f} s")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds per input and variant (default 3)")
-    parser.add_argument("--backend", choices=sorted(BACKENDS), default="nginx", help="RTMP server (default nginx)")
+    parser.add_argument("--backend", choices=["auto", *sorted(BACKENDS)], default="auto",
+                        help="RTMP server: nginx, mediamtx, or auto (default: nginx, then MediaMTX when"
+                             " MTXRELAY_MEDIAMTX or PATH gives its binary)")
     parser.add_argument("--baseline-bin", type=Path, help="also run relay-clean from this build's bin directory"
                         " (e.g. main's), as 'relay-clean before'")
     parser.add_argument("--inputs", nargs="*", help="only these inputs (names as printed)")
@@ -402,13 +484,26 @@ def main() -> int:
     if args.baseline_bin:
         variants.append(Variant("relay-clean before", "relay-clean", bin_dir=args.baseline_bin.resolve()))
     variants += [Variant("seed", "seed"), Variant("copy", "copy")]
+    names = [args.backend] if args.backend != "auto" else ["nginx"]
+    if args.backend == "auto":
+        binary, why = backends.mediamtx_binary()
+        if binary:
+            names.append("mediamtx")
+        else:
+            log(f"MediaMTX skipped: {why}")
+    for name in names:
+        run_backend(name, variants, args)
+    return 0
+
+
+def run_backend(name: str, variants: list[Variant], args: argparse.Namespace) -> None:
     began = time.monotonic()
     load_start = " ".join(open("/proc/loadavg").read().split()[:3])
     log(f"load average at start: {load_start} ({os.cpu_count()} cores)")
     rounds: list[Round] = []
     with Harness("bench-startup") as h:
         h.bin("relay-clean")
-        backend = BACKENDS[args.backend](h)
+        backend = BACKENDS[name](h)
         cloud = h.start_devcloud({"token": TOKEN, "streams": {}})
         items = inputs(h, args.inputs)
         log(f"backend {backend.name}; inputs: " + "; ".join(f"{i.name} ({i.file.name}, GOP {i.gop}, relay started"
@@ -420,11 +515,11 @@ def main() -> int:
                 for variant in order:
                     rounds.append(run_round(h, backend, cloud, item, variant, number, counter))
                     log(describe(rounds[-1]))
+    log(f"\n== {backend.name} ==")
     report(rounds, variants, items)
     load_end = " ".join(open("/proc/loadavg").read().split()[:3])
     log(f"load average: start {load_start}, end {load_end} ({os.cpu_count()} cores);"
         f" run took {time.monotonic() - began:.0f} s")
-    return 0
 
 
 if __name__ == "__main__":

@@ -24,11 +24,6 @@ SINK_KEY = "sinkkey-SENTINEL-51a7"
 SECRETS = [TOKEN, SINK_KEY]
 
 
-def encoders(pid: int) -> list[int]:
-    """relay-clean's encoder ffmpeg (libx264), not its input pump."""
-    return [p for p in harness.descendants(pid)
-            if (harness.proc_info(p) or harness.ProcInfo).comm == "ffmpeg" and "libx264" in harness.cmdline(p)]
-
 
 class ReaderCounter(threading.Thread):
     """Polls nginx-rtmp's /stat and keeps the id of every client reading app/name."""
@@ -161,7 +156,7 @@ class CleanStartupTest(HarnessTestCase):
         first = self.wait_active()
         self.assertIn("startupSeconds", first)
         self.assertEqual(first["startupFrom"], "hook start")
-        encoder = encoders(clean.pid)
+        encoder = harness.ffmpeg_descendants(clean.pid, "libx264")
         self.assertEqual(len(encoder), 1)
         # The output drops: the encoder restarts and starts again from the next keyframe of
         # the same input connection.
@@ -171,7 +166,7 @@ class CleanStartupTest(HarnessTestCase):
         second = self.wait_active(count=2, timeout=60)
         self.assertNotIn("startupSeconds", second)  # only the first start is a start-up
         self.assertEqual(self.streams_of(second_sink.extra["out_path"]), {"video", "audio"})
-        self.assertNotEqual(encoders(clean.pid), encoder, "the encoder was not restarted")
+        self.assertNotEqual(harness.ffmpeg_descendants(clean.pid, "libx264"), encoder, "the encoder was not restarted")
         self.h.stop(clean, signal.SIGINT)
         ids = readers.stop()
         self.assertEqual(len(ids), 1, f"relay-clean read the input over {len(ids)} connections: {ids}")

@@ -19,11 +19,6 @@ SINK_KEY = "sinkkey-SENTINEL-93ab"
 SECRETS = [TOKEN, SINK_KEY]
 
 
-def ffmpeg_children(pid: int) -> list[int]:
-    """relay-clean's encoder ffmpeg (libx264; not its input pump) among its descendants."""
-    return [p for p in harness.descendants(pid)
-            if (harness.proc_info(p) or harness.ProcInfo).comm == "ffmpeg" and "libx264" in harness.cmdline(p)]
-
 
 def start_server(test: RelayTestCase) -> object:
     """The relay's RTMP server with nothing but a live/ path: MediaMTX without hooks, or nginx."""
@@ -92,14 +87,14 @@ class CleanSupervisionTest(RelayTestCase):
         clean = self.start_clean(port)
         self.wait_active()
         self.assert_file_grows(first_sink.extra["out_path"])
-        first_ffmpeg = ffmpeg_children(clean.pid)
+        first_ffmpeg = harness.ffmpeg_descendants(clean.pid, "libx264")
         self.assertEqual(len(first_ffmpeg), 1)
         self.h.stop(first_sink, signal.SIGKILL, check=False)
         wait_for(lambda: "error" in self.statuses(), 30, 0.2, "an 'error' status after the sink dropped")
         second_sink = self.sink(port, "sink-2")
         self.wait_active(count=2, timeout=60)
         self.assert_file_grows(second_sink.extra["out_path"])
-        now = ffmpeg_children(clean.pid)
+        now = harness.ffmpeg_descendants(clean.pid, "libx264")
         self.assertEqual(len(now), 1)
         self.assertNotEqual(now, first_ffmpeg, "ffmpeg was not restarted")
         self.assertIn("restart", clean.stderr_text())
@@ -111,7 +106,7 @@ class CleanSupervisionTest(RelayTestCase):
         self.sink(port, "sink")
         clean = self.start_clean(port)
         self.wait_active()
-        encoder = ffmpeg_children(clean.pid)
+        encoder = harness.ffmpeg_descendants(clean.pid, "libx264")
         self.assertEqual(len(encoder), 1)
         os.kill(self.publisher.pid, signal.SIGSTOP)
         frozen_at = time.monotonic()
@@ -139,7 +134,7 @@ class CleanSupervisionTest(RelayTestCase):
         self.sink(port, "sink")
         clean = self.start_clean(port)
         self.wait_active()
-        encoder = ffmpeg_children(clean.pid)
+        encoder = harness.ffmpeg_descendants(clean.pid, "libx264")
         self.assertEqual(len(encoder), 1)
         rc, took = self.h.stop(clean, signal.SIGINT, timeout=10)
         self.assertEqual(rc, 130)
@@ -157,7 +152,7 @@ class CleanSupervisionTest(RelayTestCase):
         self.sink(port, "sink")
         clean = self.start_clean(port)
         self.wait_active()
-        encoder = ffmpeg_children(clean.pid)
+        encoder = harness.ffmpeg_descendants(clean.pid, "libx264")
         self.assertEqual(len(encoder), 1)
         os.kill(clean.pid, signal.SIGKILL)
         killed_at = time.monotonic()
