@@ -1,35 +1,35 @@
 #include "process/run.hpp"
 
+#include "process/byte_pipe.hpp"
 #include "process/signals.hpp"
 
 #include <poll.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <algorithm>
 
 namespace mtxrelay::process {
 
 namespace {
 
-// Appends what is readable; returns false at end of stream.
+// Appends what is readable, up to max_bytes in all (the rest is read and dropped, noted in
+// `truncated`); returns false at end of stream.
 bool drain(int fd, std::string& into, size_t max_bytes, bool& truncated)
 {
-    char chunk[65536];
+    constexpr size_t k_chunk = 64 * 1024;
+    std::string chunk;
     while (true) {
-        const ssize_t n = ::read(fd, chunk, sizeof chunk);
-        if (n > 0) {
-            const size_t room = into.size() < max_bytes ? max_bytes - into.size() : 0;
-            into.append(chunk, std::min(room, static_cast<size_t>(n)));
-            truncated = truncated || static_cast<size_t>(n) > room;
-            continue;
-        }
-        if (n == 0) {
+        chunk.clear();
+        const bool open = read_bytes(fd, chunk, k_chunk);
+        const size_t room = into.size() < max_bytes ? max_bytes - into.size() : 0;
+        into.append(chunk, 0, std::min(room, chunk.size()));
+        truncated = truncated || chunk.size() > room;
+        if (!open) {
             return false;
         }
-        if (errno == EINTR) {
-            continue;
+        if (chunk.size() < k_chunk) {
+            return true; // nothing more readable now
         }
-        return errno == EAGAIN || errno == EWOULDBLOCK;
     }
 }
 
