@@ -148,16 +148,37 @@ ffmpeg::Endpoint inspect_endpoint(const InspectOptions& options)
     return endpoint;
 }
 
+inspect::Expectations inspect_expectations(const InspectOptions& options)
+{
+    inspect::Expectations expectations;
+    expectations.fps = options.expect_fps;
+    if (options.expect_size) {
+        auto size = inspect::parse_frame_size(*options.expect_size);
+        if (!size) {
+            throw core::UsageError(size.error().message);
+        }
+        expectations.size = size.value();
+    }
+    expectations.orientation = options.expect_orientation;
+    expectations.duration = options.expect_duration;
+    expectations.duration_tolerance = options.expect_duration_tolerance;
+    if (const auto bad = inspect::validate(expectations)) {
+        throw core::UsageError(bad->message);
+    }
+    return expectations;
+}
+
 int run_inspect(const InspectOptions& options)
 {
     core::log::configure("relay-inspect", core::log::Format::text);
     if (options.list_profiles) {
         return list_profiles();
     }
-    const auto* profile = inspect::find_profile(options.profile);
-    if (!profile) {
+    const auto* known = inspect::find_profile(options.profile);
+    if (!known) {
         throw core::UsageError(fmt::format("unknown profile '{}': see --list-profiles", options.profile));
     }
+    const auto profile = inspect::apply(*known, inspect_expectations(options));
     if (options.duration && *options.duration <= 0) {
         throw core::UsageError("--duration must be a positive number of seconds");
     }
@@ -184,12 +205,12 @@ int run_inspect(const InspectOptions& options)
         fail(inspect_exit_code(probe.error().kind), probe.error().message);
     }
     const auto report = inspect::analyse(probe.value());
-    const auto results = inspect::evaluate(*profile, report);
+    const auto results = inspect::evaluate(profile, report);
     const inspect::InputSummary summary{name, request.input.network, request.duration};
     if (options.json) {
-        std::cout << inspect::render_json(summary, report, *profile, results).dump(2) << "\n";
+        std::cout << inspect::render_json(summary, report, profile, results).dump(2) << "\n";
     } else {
-        std::cout << inspect::render_text(summary, report, *profile, results);
+        std::cout << inspect::render_text(summary, report, profile, results);
     }
     return inspect::all_pass(results) ? 0 : static_cast<int>(core::ExitCode::failure);
 }
