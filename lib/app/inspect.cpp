@@ -82,6 +82,22 @@ int inspect_exit_code(ErrorKind kind)
     }
 }
 
+// A read bounded to fewer seconds than the expected duration could only ever fail it.
+void check_read_holds(const inspect::Expectations& expected, std::optional<double> read_seconds)
+{
+    if (!expected.duration || !read_seconds) {
+        return;
+    }
+    const double shortest =
+        *expected.duration - expected.duration_tolerance.value_or(inspect::k_default_duration_tolerance);
+    if (*read_seconds < shortest) {
+        throw core::UsageError(
+            fmt::format("--expect-duration {:g} cannot be met by a read of {:g} s: pass a --duration "
+                        "of at least {:g}",
+                        *expected.duration, *read_seconds, shortest));
+    }
+}
+
 int list_profiles()
 {
     for (const auto& profile : inspect::profiles()) {
@@ -178,7 +194,8 @@ int run_inspect(const InspectOptions& options)
     if (!known) {
         throw core::UsageError(fmt::format("unknown profile '{}': see --list-profiles", options.profile));
     }
-    const auto profile = inspect::apply(*known, inspect_expectations(options));
+    const auto expectations = inspect_expectations(options);
+    const auto profile = inspect::apply(*known, expectations);
     if (options.duration && *options.duration <= 0) {
         throw core::UsageError("--duration must be a positive number of seconds");
     }
@@ -188,6 +205,7 @@ int run_inspect(const InspectOptions& options)
     if (request.input.network && !request.duration) {
         request.duration = k_default_live_seconds;
     }
+    check_read_holds(expectations, request.duration);
     request.time_limit = time_limit(request.input, request.duration);
     if (options.dry_run) {
         return print_dry_run(request);

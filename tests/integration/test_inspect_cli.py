@@ -121,6 +121,8 @@ class InspectCliTest(HarnessTestCase):
         for value in ("0", "-1", "nan", "inf", "1e308", "86401"):
             self.assert_usage(clean, f"--expect-duration={value}", names="--expect-duration")
         self.assert_usage(clean, "--expect-duration-tolerance", "1", names="needs --expect-duration")
+        self.assert_usage(clean, "--duration", "5", "--expect-duration", "18",
+                          names="--expect-duration 18 cannot be met by a read of 5 s")
         for value in ("-0.1", "nan", "inf"):
             self.assert_usage(clean, "--expect-duration", "8", f"--expect-duration-tolerance={value}",
                               names="--expect-duration-tolerance")
