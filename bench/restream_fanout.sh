@@ -12,7 +12,12 @@
 # Source: a 720p30 H.264 (3 Mbit/s, 2 s GOP) + AAC file looped in real time into a private
 # nginx-rtmp; destinations are publishers into another application of the same nginx.
 #
+# Then the same N against MediaMTX's native `forward:` on one MediaMTX, with what happens when
+# a destination drops and how destinations change live (bench/restream_forward.py; needs a
+# MediaMTX binary, MTXRELAY_MEDIAMTX or mediamtx on PATH, and says it skipped otherwise).
+#
 # Usage: bench/restream_fanout.sh [BIN_DIR]   (default build/bin; needs relay-restream)
+#        BENCH_VARIANTS="tee forward" (default both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +25,7 @@ BIN_DIR=${1:-build/bin}
 RUNS=${BENCH_RUNS:-3}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 COUNTS=${BENCH_COUNTS:-"1 2 4 8"}
+VARIANTS=${BENCH_VARIANTS:-"tee forward"}
 RELAY="$BIN_DIR/relay-restream"
 [ -x "$RELAY" ] || { echo "restream_fanout: $RELAY not found: build first (scripts/build.sh)" >&2; exit 2; }
 for tool in ffmpeg nginx python3; do
@@ -206,32 +212,47 @@ run_tee() {
     stop_pid "$pid"
 }
 
-printf '\n%-3s | %-43s | %-43s | %-20s\n' "N" "relay-restream (1 ffmpeg/dest)" "one ffmpeg -f tee" "ratio restream/tee"
-printf '%-3s | %7s %7s %7s %7s %7s | %7s %7s %7s %7s %7s | %6s %6s %6s\n' "" "CPU%" "CPU%/d" "RSS MiB" "RSS/d" \
-    "PSS MiB" "CPU%" "CPU%/d" "RSS MiB" "RSS/d" "PSS MiB" "CPU" "RSS" "PSS"
-for n in $COUNTS; do
-    r_cpu=() r_rss=() r_pss=() t_cpu=() t_rss=() t_pss=()
-    for run in $(seq "$RUNS"); do
-        run_restream "$n"
-        read -r cpu rss pss procs <"$WORK/result"
-        [ "$procs" -eq $((n + 1)) ] || echo "restream_fanout: expected $((n + 1)) processes, saw $procs" >&2
-        r_cpu+=("$cpu") r_rss+=("$rss") r_pss+=("$pss")
-        run_tee "$n"
-        read -r cpu rss pss procs <"$WORK/result"
-        t_cpu+=("$cpu") t_rss+=("$rss") t_pss+=("$pss")
-        echo "restream_fanout: N=$n run $run: restream ${r_cpu[-1]}% RSS ${r_rss[-1]} PSS ${r_pss[-1]} MiB," \
-            "tee $cpu% RSS $rss PSS $pss MiB" >&2
-    done
-    python3 - "$n" "$(median "${r_cpu[@]}")" "$(median "${r_rss[@]}")" "$(median "${r_pss[@]}")" \
-        "$(median "${t_cpu[@]}")" "$(median "${t_rss[@]}")" "$(median "${t_pss[@]}")" <<'EOF'
+# relay-restream against one ffmpeg with the tee muxer, for each N.
+tee_table() {
+    printf '\n%-3s | %-43s | %-43s | %-20s\n' "N" "relay-restream (1 ffmpeg/dest)" "one ffmpeg -f tee" "ratio restream/tee"
+    printf '%-3s | %7s %7s %7s %7s %7s | %7s %7s %7s %7s %7s | %6s %6s %6s\n' "" "CPU%" "CPU%/d" "RSS MiB" "RSS/d" \
+        "PSS MiB" "CPU%" "CPU%/d" "RSS MiB" "RSS/d" "PSS MiB" "CPU" "RSS" "PSS"
+    for n in $COUNTS; do
+        r_cpu=() r_rss=() r_pss=() t_cpu=() t_rss=() t_pss=()
+        for run in $(seq "$RUNS"); do
+            run_restream "$n"
+            read -r cpu rss pss procs <"$WORK/result"
+            [ "$procs" -eq $((n + 1)) ] || echo "restream_fanout: expected $((n + 1)) processes, saw $procs" >&2
+            r_cpu+=("$cpu") r_rss+=("$rss") r_pss+=("$pss")
+            run_tee "$n"
+            read -r cpu rss pss procs <"$WORK/result"
+            t_cpu+=("$cpu") t_rss+=("$rss") t_pss+=("$pss")
+            echo "restream_fanout: N=$n run $run: restream ${r_cpu[-1]}% RSS ${r_rss[-1]} PSS ${r_pss[-1]} MiB," \
+                "tee $cpu% RSS $rss PSS $pss MiB" >&2
+        done
+        python3 - "$n" "$(median "${r_cpu[@]}")" "$(median "${r_rss[@]}")" "$(median "${r_pss[@]}")" \
+            "$(median "${t_cpu[@]}")" "$(median "${t_rss[@]}")" "$(median "${t_pss[@]}")" <<'EOF'
 import sys
 n, rc, rr, rp, tc, tr, tp = int(sys.argv[1]), *map(float, sys.argv[2:])
 ratio = lambda a, b: f"{a / b:.2f}" if b > 0 else "n/a"
 print(f"{n:<3} | {rc:7.2f} {rc / n:7.2f} {rr:7.1f} {rr / n:7.1f} {rp:7.1f} | {tc:7.2f} {tc / n:7.2f} {tr:7.1f}"
       f" {tr / n:7.1f} {tp:7.1f} | {ratio(rc, tc):>6} {ratio(rr, tr):>6} {ratio(rp, tp):>6}")
 EOF
-done
-echo
-echo "CPU% is of one core, medians of $RUNS runs of ${SECONDS_PER_RUN} s; RSS summed over the process tree"
-echo "(relay-restream + its ffmpeg children, or the single tee ffmpeg). RSS counts the shared ffmpeg"
-echo "libraries once per process; PSS splits shared pages between the processes using them."
+    done
+    echo
+    echo "CPU% is of one core, medians of $RUNS runs of ${SECONDS_PER_RUN} s; RSS summed over the process tree"
+    echo "(relay-restream + its ffmpeg children, or the single tee ffmpeg). RSS counts the shared ffmpeg"
+    echo "libraries once per process; PSS splits shared pages between the processes using them."
+}
+
+if [[ " $VARIANTS " == *" tee "* ]]; then
+    tee_table
+fi
+
+if [[ " $VARIANTS " == *" forward "* ]]; then
+    echo
+    echo "== MediaMTX forward: against relay-restream on the same MediaMTX"
+    # shellcheck disable=SC2086  # word splitting of the counts is wanted
+    MTXRELAY_BIN_DIR=$(cd "$BIN_DIR" && pwd) /usr/bin/python3 bench/restream_forward.py --counts $COUNTS \
+        --runs "$RUNS" --window "$SECONDS_PER_RUN"
+fi

@@ -2,6 +2,7 @@
 option(MTXRELAY_WERROR "Treat warnings as errors (CI turns this on)" OFF)
 option(MTXRELAY_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(MTXRELAY_TSAN "Build with ThreadSanitizer" OFF)
+option(MTXRELAY_FUZZ "Build the libFuzzer targets in fuzz/ (clang; scripts/fuzz.sh uses build-fuzz)" OFF)
 
 add_library(mtxrelay_settings INTERFACE)
 target_compile_options(mtxrelay_settings INTERFACE

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """The whole relay on loopback for about 30 s, then a report.
 
-relay-devcloud is the cloud; an RTMP server stands in for the relay's MediaMTX (nginx-rtmp,
-wired the way mediamtx/mediamtx.yml wires MediaMTX: relay-clean on live/..., relay-restream
-and relay-hls-ready on clean/...); a synthetic dirty "glasses" stream (irregular GOP, VFR,
-drops, a hole, a 5 s timestamp jump, audio drift) is published at real time; the clean
-stream fans out to a Cloudflare stand-in and two re-stream destinations. Everything this
-script starts is ended by PID when it finishes, fails or is interrupted (Ctrl-C).
-
-MediaMTX itself is not installable from Debian; the demo says so and uses nginx-rtmp.
+relay-devcloud is the cloud; the relay is MediaMTX running the shipped mediamtx/mediamtx.yml
+when a binary is given (MTXRELAY_MEDIAMTX=/path/to/mediamtx, or mediamtx on PATH), else
+nginx-rtmp wired the same way (relay-clean on live/..., relay-restream and relay-hls-ready on
+clean/...); a synthetic dirty "glasses" stream (irregular GOP, VFR, drops, a hole, a 5 s
+timestamp jump, audio drift) is published at real time with its stream key; the clean stream
+fans out to a Cloudflare stand-in and two re-stream destinations (streams of a private
+nginx-rtmp). The first line says which backend ran. Everything this script starts is ended
+by PID when it finishes, fails or is interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
+import backends  # noqa: E402
 import harness as H  # noqa: E402  (the same process-discipline the tests use)
 
 USER, STREAM = "glasses", "demo1"
@@ -89,6 +90,8 @@ def report(h: H.Harness, cloud: H.DevCloud, started_wall_ms: int, fixture: Path,
             f" -> output {after['result']['status'].upper() if isinstance(after['result'], dict) else after['result']}")
     say("\nEvents the cloud received (relay-devcloud):")
     for e in cloud.events():
+        if e["type"] not in ("hls-ready", "stream-status"):
+            continue
         body = e["body"]
         at = (e["received_at_ms"] - started_wall_ms) / 1000
         if e["type"] == "hls-ready":
@@ -103,7 +106,7 @@ def report(h: H.Harness, cloud: H.DevCloud, started_wall_ms: int, fixture: Path,
     say("\nDestinations, last state reported by relay-restream:")
     for d in (statuses[-2]["destinations"] if len(statuses) >= 2 else statuses[-1]["destinations"] if statuses else []):
         say(f"  {d.get('name', '?'):<10} {d.get('state'):<10} retries={d.get('retries', 0)} {d.get('lastError') or ''}")
-    say("\nWhat each destination received (a copy joins the clean stream at a keyframe: nginx-rtmp keeps no\n"
+    say("\nWhat each destination received (a copy joins the clean stream at a keyframe: the relay keeps no\n"
         "GOP cache, so each recording's audio may begin up to one 2 s GOP before its video):")
     for name, path in outputs.items():
         size = path.stat().st_size if path.exists() else 0
@@ -111,66 +114,90 @@ def report(h: H.Harness, cloud: H.DevCloud, started_wall_ms: int, fixture: Path,
         say(f"  {name:<10} {size / 1e6:6.1f} MB, {len(packets)} video packets  ({path})")
 
 
+DESTINATION_APPS = ("cloudflare", "youtube", "twitch")
+
+
+def start_nginx_relay(h: H.Harness, cloud: H.DevCloud, env: dict, rtmp_port: int, http_port: int) -> H.Nginx:
+    """nginx-rtmp wired like mediamtx/mediamtx.yml; the destinations are its own apps."""
+    public = f"http://127.0.0.1:{http_port}"
+    env = {**env, **cloud.env(), "RELAY_RTMP_PORT": str(rtmp_port)}
+    apps = [
+        {"name": "live", "path_regex": r"^live/([^/]+)/([^/]+)$", "env": env,
+         "exec_push": [h.bin("relay-clean"), "--target", "local"]},
+        {"name": "clean", "path_regex": r"^clean/([^/]+)/([^/]+)$", "env": env, "hls": True, "record": True,
+         "exec_push": [{"argv": [h.bin("relay-restream"), "--poll-interval", "5"]},
+                       {"argv": [h.bin("relay-hls-ready"), "--hls-local-base", public, "--public-hls-base",
+                                 public, "--min-segments", "2", "--timeout", "60"]}]},
+        *({"name": app, "record": True} for app in DESTINATION_APPS),
+    ]
+    ngx = h.start_nginx(apps, rtmp_port=rtmp_port, http_port=http_port)
+    ngx.prepare_stream("clean", NAME)
+    return ngx
+
+
 def run(duration: float) -> int:
-    if shutil.which("mediamtx"):
-        say("note: mediamtx is on PATH, but this demo drives nginx-rtmp wired like mediamtx/mediamtx.yml "
-            "so that it behaves the same on every machine (see docs/operations.md for MediaMTX).")
+    mediamtx, why_not = backends.mediamtx_binary()
     say("generating the dirty glasses stream (ffmpeg, once)...")
     fixture = make_fixture()
     with H.Harness("demo") as h:
-        rtmp_port, http_port = h.free_port(), h.free_port()
         keys = {n: f"{n.lower()}-{secrets.token_hex(6)}" for n in ("Cloudflare", "YouTube", "Twitch")}
-        token = "demo-" + secrets.token_hex(8)
-        sink = lambda app, key: f"rtmp://127.0.0.1:{rtmp_port}/{app}/{key}"  # noqa: E731
+        token, glasses_key = "demo-" + secrets.token_hex(8), "glasses-" + secrets.token_hex(6)
+        env = {"RELAY_ALLOW_PRIVATE_DESTINATIONS": "1", "RELAY_STATUS_INTERVAL": "5"}
+        if mediamtx:
+            # The destinations (Cloudflare and the re-streams) are streams of a private nginx-rtmp.
+            ingest = h.start_nginx([{"name": app, "record": True} for app in DESTINATION_APPS])
+            ingest_base = ingest.rtmp_base
+        else:
+            rtmp_port, http_port = h.free_port(), h.free_port()
+            ingest_base = f"rtmp://127.0.0.1:{rtmp_port}"
         cloud = h.start_devcloud({"token": token, "streams": {NAME: {
-            "cf_url": sink("cloudflare", keys["Cloudflare"]),
-            "destinations": [{"url": sink("youtube", keys["YouTube"]), "name": "YouTube"},
-                             {"url": sink("twitch", keys["Twitch"]), "name": "Twitch"}],
-            "stream_keys": ["glasses-key"]}}})
-        env = {**cloud.env(), "RELAY_RTMP_PORT": str(rtmp_port), "RELAY_ALLOW_PRIVATE_DESTINATIONS": "1",
-               "RELAY_STATUS_INTERVAL": "5"}
-        public = f"http://127.0.0.1:{http_port}"
-        apps = [
-            {"name": "live", "path_regex": r"^live/([^/]+)/([^/]+)$", "env": env,
-             "exec_push": [h.bin("relay-clean"), "--target", "local"]},
-            {"name": "clean", "path_regex": r"^clean/([^/]+)/([^/]+)$", "env": env, "hls": True, "record": True,
-             "exec_push": [{"argv": [h.bin("relay-restream"), "--poll-interval", "5"]},
-                           {"argv": [h.bin("relay-hls-ready"), "--hls-local-base", public, "--public-hls-base",
-                                     public, "--min-segments", "2", "--timeout", "60"]}]},
-            {"name": "cloudflare", "record": True}, {"name": "youtube", "record": True},
-            {"name": "twitch", "record": True},
-        ]
-        ngx = h.start_nginx(apps, rtmp_port=rtmp_port, http_port=http_port)
-        ngx.prepare_stream("clean", NAME)
-        outputs = {"Cloudflare": ngx.record_path("cloudflare", keys["Cloudflare"]),
-                   "YouTube": ngx.record_path("youtube", keys["YouTube"]),
-                   "Twitch": ngx.record_path("twitch", keys["Twitch"])}
-        say(f"relay-devcloud {cloud.url}; RTMP rtmp://127.0.0.1:{rtmp_port}; HLS {public}")
-        say(f"publishing {fixture.name} at real time to live/{NAME} for {duration:.0f} s...")
+            "cf_url": f"{ingest_base}/cloudflare/{keys['Cloudflare']}",
+            "destinations": [{"url": f"{ingest_base}/youtube/{keys['YouTube']}", "name": "YouTube"},
+                             {"url": f"{ingest_base}/twitch/{keys['Twitch']}", "name": "Twitch"}],
+            "stream_keys": [glasses_key]}}})
+        if mediamtx:
+            relay = h.start_mediamtx(cloud=cloud, env={**env, "RELAY_RESTREAM_POLL_INTERVAL": "5"})
+            say(f"backend: MediaMTX {relay.version} ({mediamtx}) running the shipped mediamtx/mediamtx.yml;"
+                " publishers are checked by relay-devcloud's validate endpoint")
+        else:
+            relay = ingest = start_nginx_relay(h, cloud, env, rtmp_port, http_port)
+            say(f"backend: nginx-rtmp standing in for MediaMTX ({why_not})")
+        outputs = {name: ingest.record_path(name.lower(), keys[name]) for name in keys}
+        say(f"relay-devcloud {cloud.url}; RTMP {relay.rtmp_base}; HLS {relay.http_base}")
+        say(f"publishing {fixture.name} at real time to live/{NAME}?key=*** for {duration:.0f} s...")
         started, started_wall_ms = time.monotonic(), int(time.time() * 1000)
-        publisher = h.publish(fixture, "live", NAME, loop=True)
-        hls_url = ngx.hls_url("clean", NAME)
+        publisher = h.publish(fixture, "live", f"{NAME}?key={glasses_key}", loop=True)
+        recorder = None
         while time.monotonic() - started < duration:
-            time.sleep(3)
+            time.sleep(1 if mediamtx and recorder is None else 3)
             if publisher.poll() is not None:
                 say(f"the publisher stopped early: {publisher.tail()}")
                 break
-            say("  " + status_line(cloud, started, hls_url))
-        say("stopping the publisher: the hooks get SIGINT, as MediaMTX would send...")
+            if mediamtx and recorder is None and (relay.stream(f"clean/{NAME}") or {}).get("publishing"):
+                # The shipped config records nothing: a reader records clean/ from when it appears.
+                recorder = h.record("clean", NAME, h.path("clean-recording.flv"), proc_name="record-clean")
+            say("  " + status_line(cloud, started, relay.hls_url(f"clean/{NAME}")))
+        say("stopping the publisher: the relay sends SIGINT to every hook...")
         h.stop(publisher, check=False)
-        for app in ("live", "clean"):
-            for index in range(len(ngx.apps[app].hooks)):
-                for rec in ngx.hook_starts(app, index):
-                    H.wait_for(lambda: not H.pid_alive(rec["pid"], rec.get("start_ticks")), 10, 0.1,
-                               f"hook {app}#{index} (pid {rec['pid']}) to exit")
-        H.wait_for(lambda: all(not ngx.stream(a, k) for a, k in
-                               (("cloudflare", keys["Cloudflare"]), ("youtube", keys["YouTube"]),
-                                ("twitch", keys["Twitch"]))), 10, 0.2, "destinations to be unpublished")
-        # nginx-rtmp's recorder escapes the '/' of the stream name.
-        clean_recording = next((ngx.root / "rec" / "clean").glob("*.flv"))
+        for hook in relay.hook_runs("relay-clean") + relay.hook_runs("relay-restream") + \
+                relay.hook_runs("relay-hls-ready"):
+            H.wait_for(lambda: not H.pid_alive(hook["pid"], hook.get("start_ticks")), 10, 0.1,
+                       f"hook {hook['tool']} (pid {hook['pid']}) to exit")
+        H.wait_for(lambda: all(not (ingest.stream(name.lower(), keys[name]) or {}).get("publishing")
+                               for name in keys), 10, 0.2, "destinations to be unpublished")
+        if mediamtx:
+            if recorder is None:
+                say("clean/ never became available: nothing to inspect")
+                return 1
+            recorder.wait(10)  # MediaMTX closes a path's readers when its publisher leaves
+            # A reader gets audio at once and video from the next keyframe: judge from there.
+            clean_recording = H.trim_to_first_keyframe(h, recorder.extra["out_path"])
+        else:
+            # nginx-rtmp's recorder escapes the '/' of the stream name.
+            clean_recording = next((relay.root / "rec" / "clean").glob("*.flv"))
         report(h, cloud, started_wall_ms, fixture, clean_recording, outputs)
         say(f"\nlogs, recordings and configs: {h.workdir}")
-    say("everything the demo started has been stopped.")
+    say(f"everything the demo started has been stopped ({'MediaMTX' if mediamtx else 'nginx-rtmp'} backend).")
     return 0
 
 

@@ -7,9 +7,17 @@ packages=(
   # build
   cmake g++ make pkg-config libcurl4-openssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   catch2 libcpp-httplib-dev clang-format
+  # fuzzing (scripts/fuzz.sh): clang and the compiler-rt runtime that provides -fsanitize=fuzzer
+  clang libclang-rt-14-dev
   # run and test: ffmpeg/ffprobe, nginx-rtmp as the MediaMTX stand-in, python for the test harness
   ffmpeg nginx libnginx-mod-rtmp python3 python3-yaml ca-certificates procps
+  # the browser playback test: headless Chromium driven through chromedriver, iproute2 for the
+  # network-namespace publisher of the MediaMTX tests
+  chromium chromium-driver iproute2
 )
+# hls.js comes from the npm registry (scripts/hlsjs.sh). An npm that is already there (e.g.
+# with Node.js from elsewhere) is used as it is: Debian's npm package would replace that Node.js.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # The README's test command and what CI runs: installs what is missing, builds with warnings
-# as errors, checks formatting, runs every test (unit, integration, end-to-end) and the unit
-# tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# as errors, checks formatting, runs every test (unit, integration, end-to-end), the unit
+# tests again under AddressSanitizer + UndefinedBehaviorSanitizer, and each libFuzzer target
+# for a short fixed budget (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+# The relay tests run on nginx-rtmp and, when a MediaMTX binary is given (MTXRELAY_MEDIAMTX or
+# mediamtx on PATH), on MediaMTX too; say which, since ctest shows no skip reasons.
+/usr/bin/python3 -c 'import sys; sys.path.insert(0, "tests/integration"); import backends
+binary, why = backends.mediamtx_binary()
+print(f"test: MediaMTX {binary}: every relay test runs on nginx-rtmp and on MediaMTX" if binary
+      else f"test: {why}; the MediaMTX tests are skipped")'
 scripts/format-check.sh
 scripts/build.sh -DMTXRELAY_WERROR=ON
 
@@ -28,3 +35,6 @@ if ! wait "$asan_build"; then
 fi
 trap - EXIT
 ctest --test-dir build-asan -L unit --output-on-failure
+
+echo "== fuzz targets (15 s each)"
+scripts/fuzz.sh

@@ -1,15 +1,16 @@
 #include "app/clean.hpp"
 
+#include "app/ingest_url.hpp"
 #include "app/relay_env.hpp"
 #include "app/status_reporter.hpp"
 #include "cloud/client.hpp"
-#include "cloud/url_policy.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "ffmpeg/clean_profile.hpp"
 #include "ffmpeg/probe.hpp"
 #include "ffmpeg/supervisor.hpp"
+#include "mtx/relay_paths.hpp"
 #include "process/signals.hpp"
 
 #include <fmt/format.h>
@@ -56,16 +57,12 @@ ffmpeg::Endpoint cloud_output(const CleanPlan& plan, const core::EnvLookup& env)
 {
     http::CurlTransport transport;
     cloud::CloudClient client(*plan.cloud, transport);
+    client.set_cancel([] { return process::StopSignal::requested(); }); // SIGINT ends a hung lookup
     auto found = client.cf_url(plan.context->user_id, plan.context->stream_id);
     if (!found) {
         core::raise(found.error());
     }
-    cloud::UrlPolicy policy;
-    policy.allow_private = bool_env(env, "RELAY_ALLOW_PRIVATE_DESTINATIONS", false);
-    if (const auto problem = cloud::check_stream_url(found.value().url, policy)) {
-        throw core::Error(core::ExitCode::bad_response, fmt::format("the cloud's ingest URL is refused: {}", *problem));
-    }
-    return ffmpeg::from_url(found.value().url);
+    return ingest_output(found.value().url, env);
 }
 
 CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
@@ -95,9 +92,7 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     if (options.input) {
         plan.input = ffmpeg::from_url(*options.input);
     } else {
-        const auto& path = plan.context->path;
-        const bool hook_path = std::count(path.begin(), path.end(), '/') >= 2;
-        plan.input = ffmpeg::local_rtmp(rtmp.host, rtmp.port, hook_path ? path : "live/" + path);
+        plan.input = ffmpeg::local_rtmp(rtmp.host, rtmp.port, mtx::hook_path(mtx::Stage::live, *plan.context));
     }
     if (options.output) {
         plan.output = ffmpeg::from_url(*options.output);
@@ -109,8 +104,7 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
             plan.output.options = {"-y"};
         }
     } else if (target == "local") {
-        plan.output = ffmpeg::local_rtmp(rtmp.host, rtmp.port,
-                                         fmt::format("clean/{}/{}", plan.context->user_id, plan.context->stream_id));
+        plan.output = ffmpeg::local_rtmp(rtmp.host, rtmp.port, mtx::stage_path(mtx::Stage::clean, *plan.context));
     } else {
         plan.output_from_cloud = true;
     }

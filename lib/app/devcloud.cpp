@@ -4,6 +4,8 @@
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "devcloud/server.hpp"
+#include "net/policy.hpp"
+#include "net/url.hpp"
 #include "process/signals.hpp"
 
 #include <fmt/format.h>
@@ -12,6 +14,37 @@
 #include <thread>
 
 namespace mtxrelay::app {
+
+namespace {
+
+// Anyone who reaches an open relay-devcloud reads every stream's ingest URL (stream keys) and
+// changes its destinations: beyond loopback it needs both tokens, or an explicit override.
+void check_exposure(const DevCloudOptions& options, const devcloud::DevCloudConfig& config)
+{
+    const auto host = net::parse_host(options.host, "--host");
+    if (!host) {
+        throw core::UsageError(host.error().message);
+    }
+    const bool loopback = host.value().address ? net::classify(*host.value().address) == net::AddressClass::loopback
+                                               : net::is_localhost_name(host.value().text);
+    if (loopback || (!config.token.empty() && !config.admin_token.empty())) {
+        return;
+    }
+    const auto missing = config.token.empty() && config.admin_token.empty() ? "a token and an admin_token"
+                         : config.token.empty()                             ? "a token"
+                                                                            : "an admin_token";
+    const auto message =
+        fmt::format("listening on {} (beyond loopback) without {}: anyone who can reach it reads every stream's "
+                    "ingest URL and stream keys and changes its destinations",
+                    options.host, missing);
+    if (!options.allow_unauthenticated) {
+        throw core::UsageError(message + "; set \"token\" and \"admin_token\" in the config, listen on 127.0.0.1, "
+                                         "or pass --allow-unauthenticated to accept that");
+    }
+    core::log::warn("!!! {} (--allow-unauthenticated) !!!", message);
+}
+
+} // namespace
 
 int run_devcloud(const DevCloudOptions& options)
 {
@@ -24,6 +57,7 @@ int run_devcloud(const DevCloudOptions& options)
         throw core::UsageError(fmt::format("--port {} is not a port number (0 picks a free one)", options.port));
     }
     auto config = devcloud::load_devcloud_config(options.config_path);
+    check_exposure(options, config);
     core::register_secret(config.token);
     core::register_secret(config.admin_token);
     for (const auto& [key, stream] : config.streams) {

@@ -10,6 +10,8 @@ struct DevCloudOptions {
     std::string host = "127.0.0.1";
     int port = 8080;
     std::optional<std::string> log_format;
+    // Listen beyond loopback without a token and an admin_token (refused otherwise).
+    bool allow_unauthenticated = false;
 };
 
 // relay-devcloud: serves the reference cloud until SIGINT/SIGTERM. Prints its base URL on

@@ -8,11 +8,15 @@
 #include "core/strings.hpp"
 #include "hls/probe.hpp"
 #include "hls/uri.hpp"
+#include "mtx/relay_paths.hpp"
+#include "net/policy.hpp"
+#include "net/url.hpp"
 #include "process/signals.hpp"
 
 #include <fmt/format.h>
 
 #include <iostream>
+#include <random>
 
 namespace mtxrelay::app {
 
@@ -31,24 +35,44 @@ std::optional<std::string> setting(const std::optional<std::string>& flag, const
     return flag ? flag : env(env_name);
 }
 
-// "scheme://host[:port][/prefix]" without a trailing '/', query or fragment.
+// "scheme://host[:port][/prefix]" without a trailing '/', query or fragment, parsed by the
+// one URL model (so the base means to libcurl what it means to us).
 std::string checked_base(std::string base, const char* what)
 {
     while (!base.empty() && base.back() == '/') {
         base.pop_back();
     }
-    if (!hls::is_http_url(base) || base.find_first_of("?#{} ") != std::string::npos) {
+    const auto url = net::parse_url(base, what);
+    const bool http = url && (url.value().scheme == "http" || url.value().scheme == "https");
+    if (!http || url.value().query || url.value().fragment || base.find_first_of("{}") != std::string::npos) {
         throw core::UsageError(fmt::format("{} '{}' must be an http:// or https:// base URL (scheme, host, port, "
-                                           "optional path prefix), e.g. http://127.0.0.1:8888",
-                                           what, core::redact_url(base)));
+                                           "optional path prefix), e.g. http://127.0.0.1:8888{}",
+                                           what, core::redact_url(base),
+                                           url ? "" : fmt::format(" ({})", url.error().message)));
     }
-    return base;
+    return url.value().to_string();
 }
 
 bool is_loopback_base(const std::string& base)
 {
-    const auto host = base.substr(base.find("://") + 3);
-    return host.rfind("127.", 0) == 0 || host.rfind("localhost", 0) == 0 || host.rfind("[::1]", 0) == 0;
+    const auto url = net::parse_url(base);
+    if (!url) {
+        return false;
+    }
+    const auto& host = url.value().host;
+    return host.address ? net::classify(*host.address) == net::AddressClass::loopback
+                        : net::is_localhost_name(host.text);
+}
+
+// 128 random bits in hex: one per run of the hook, i.e. per stream run (runOnOnline).
+std::string new_idempotency_key()
+{
+    std::random_device device;
+    std::string key;
+    for (int i = 0; i < 4; ++i) {
+        key += fmt::format("{:08x}", static_cast<uint32_t>(device()));
+    }
+    return key;
 }
 
 milliseconds to_ms(double seconds)
@@ -137,7 +161,7 @@ HlsReadyPlan make_hls_ready_plan(const HlsReadyOptions& options, const core::Env
     HlsReadyPlan plan;
     plan.context = mtx::resolve_context(options.common.context, env);
     if (!options.common.context.path && !env("MTX_PATH")) {
-        plan.context.path = fmt::format("clean/{}/{}", plan.context.user_id, plan.context.stream_id);
+        plan.context.path = mtx::stage_path(mtx::Stage::clean, plan.context);
     }
     core::log::set_context(plan.context.path);
     plan.min_segments = int_setting(options.min_segments, "--min-segments", env, "RELAY_HLS_MIN_SEGMENTS", 2, 1, 20);
@@ -145,6 +169,7 @@ HlsReadyPlan make_hls_ready_plan(const HlsReadyOptions& options, const core::Env
     plan.poll_interval =
         to_ms(seconds_setting(options.poll_interval, "--poll-interval", env, "RELAY_HLS_POLL_INTERVAL", 1, 0.1, 30));
     plan.cloud = cloud::load_cloud_settings(options.common.cloud, env);
+    plan.idempotency_key = new_idempotency_key();
     build_urls(plan, options, env); // last: its warnings only when every setting is valid
     return plan;
 }
@@ -153,7 +178,8 @@ namespace {
 
 cloud::HlsReady event_of(const HlsReadyPlan& plan)
 {
-    return {plan.context.user_id, plan.context.stream_id, plan.hls_url, plan.dash_url, plan.webrtc_url};
+    return {plan.context.user_id, plan.context.stream_id, plan.hls_url,
+            plan.dash_url,        plan.webrtc_url,        plan.idempotency_key};
 }
 
 int print_dry_run(const HlsReadyPlan& plan, cloud::CloudClient& client)
@@ -163,7 +189,8 @@ int print_dry_run(const HlsReadyPlan& plan, cloud::CloudClient& client)
               << "  every " << plan.poll_interval.count() / 1000.0 << " s for up to " << plan.timeout.count() / 1000.0
               << " s, until " << plan.min_segments << " full segments are listed and answer 200\n";
     const auto body = cloud::to_json(event_of(plan)).dump();
-    const auto request = client.build_request("POST", "/api/rtmp-relay/hls-ready", body);
+    const auto request = client.build_request("POST", "/api/rtmp-relay/hls-ready", body,
+                                              cloud::CloudClient::hls_ready_headers(event_of(plan)));
     std::cout << "would send: " << request.method << " " << core::redact(request.url) << "\n";
     for (const auto& [name, value] : request.headers) {
         std::cout << "  " << name << ": " << core::redact(name == "Authorization" ? "Bearer ***" : value) << "\n";

@@ -36,6 +36,7 @@ struct HlsReadyPlan {
     std::chrono::milliseconds timeout{60000};
     std::chrono::milliseconds poll_interval{1000};
     cloud::CloudSettings cloud;
+    std::string idempotency_key; // the same on every retry of this run's hls-ready POST
 };
 
 // Expands {base} {path} {user} {stream} in a URL template; throws UsageError naming an unknown

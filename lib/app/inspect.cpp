@@ -8,6 +8,8 @@
 #include "inspect/probe_packets.hpp"
 #include "inspect/profile.hpp"
 #include "inspect/render.hpp"
+#include "net/policy.hpp"
+#include "net/url.hpp"
 #include "process/signals.hpp"
 
 #include <fmt/format.h>
@@ -15,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <iostream>
 
@@ -29,17 +32,11 @@ using core::ErrorKind;
     throw core::Error(static_cast<core::ExitCode>(code), message);
 }
 
-bool is_local_host(std::string_view authority)
+// This machine in any spelling (127.1, [::1], localhost...): relay-clean's own server.
+bool is_local_host(const net::Host& host)
 {
-    const size_t at = authority.rfind('@');
-    if (at != std::string_view::npos) {
-        authority.remove_prefix(at + 1);
-    }
-    if (core::starts_with_ci(authority, "[::1]")) {
-        return true;
-    }
-    const auto host = authority.substr(0, authority.find(':'));
-    return core::to_lower(host) == "localhost" || host.starts_with("127.");
+    return host.address ? net::classify(*host.address) == net::AddressClass::loopback
+                        : net::is_localhost_name(host.text);
 }
 
 // Fails early, with the reason, for a file path that cannot be read (ffprobe's own message
@@ -142,18 +139,13 @@ ffmpeg::Endpoint inspect_endpoint(const InspectOptions& options)
         }
         return endpoint;
     }
-    const size_t scheme_end = options.input.find("://");
-    if (!rtmp || scheme_end == std::string::npos) {
+    const auto url = net::parse_url(options.input);
+    if (!rtmp || !url || url.value().path.empty() || !is_local_host(url.value().host)) {
         return endpoint;
     }
     // rtmp://127.0.0.1:1935/live/u/s -> app "live", playpath "u/s" (query kept), like relay-clean.
-    const std::string_view rest = std::string_view(options.input).substr(scheme_end + 3);
-    const size_t path_start = rest.find('/');
-    if (path_start == std::string_view::npos || !is_local_host(rest.substr(0, path_start))) {
-        return endpoint;
-    }
-    const auto path = rest.substr(path_start + 1);
-    const auto path_only = path.substr(0, path.find('?'));
+    const std::string path_only = url.value().path.substr(1);
+    const std::string path = path_only + (url.value().query ? "?" + *url.value().query : std::string());
     const size_t app_end = path_only.find('/');
     if (app_end == std::string_view::npos || path_only.find('/', app_end + 1) == std::string_view::npos) {
         return endpoint; // "app/stream": ffmpeg splits it the same way
@@ -196,8 +188,10 @@ int run_inspect(const InspectOptions& options)
     }
     const auto expectations = inspect_expectations(options);
     const auto profile = inspect::apply(*known, expectations);
-    if (options.duration && *options.duration <= 0) {
-        throw core::UsageError("--duration must be a positive number of seconds");
+    if (options.duration &&
+        !(std::isfinite(*options.duration) && *options.duration > 0 && *options.duration <= k_max_duration_seconds)) {
+        throw core::UsageError(
+            fmt::format("--duration must be a number of seconds in (0, {:g}]", k_max_duration_seconds));
     }
     inspect::ProbeRequest request;
     request.input = inspect_endpoint(options);

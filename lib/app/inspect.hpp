@@ -29,6 +29,8 @@ struct InspectOptions {
 
 // How much of a live input is read when --duration is not given: enough for several 2-10 s GOPs.
 inline constexpr double k_default_live_seconds = 20;
+// The longest --duration: a day of content (beyond it the time limit's arithmetic overflows).
+inline constexpr double k_max_duration_seconds = 86400;
 
 // relay-inspect's own exit codes (the common ones: 0 all pass, 1 a requirement failed or could not
 // be measured, 2 usage, 130 interrupted).

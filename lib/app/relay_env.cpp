@@ -2,8 +2,11 @@
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
+#include "net/url.hpp"
 
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace mtxrelay::app {
 
@@ -45,7 +48,7 @@ double seconds_setting(const std::optional<double>& flag, const char* flag_name,
         value = *parsed;
         source = env_name;
     }
-    if (value < min || value > max) {
+    if (!std::isfinite(value) || value < min || value > max) { // NaN passes both comparisons
         throw core::UsageError(fmt::format("{} {} s is out of range: use {}-{} s", source, value, min, max));
     }
     return value;
@@ -71,14 +74,13 @@ RtmpServer load_rtmp_server(const std::optional<std::string>& host_flag, const s
                             const core::EnvLookup& env)
 {
     RtmpServer server;
-    server.host = host_flag ? *host_flag : env("RELAY_RTMP_HOST").value_or(server.host);
+    const auto raw = host_flag ? *host_flag : env("RELAY_RTMP_HOST").value_or(server.host);
     server.port = int_setting(port_flag, "--rtmp-port", env, "RELAY_RTMP_PORT", 1935, 1, 65535);
-    for (const char c : server.host) {
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' ||
-              c == ']')) {
-            throw core::UsageError(fmt::format("RTMP host '{}' is not a host name or address", server.host));
-        }
+    const auto host = net::parse_host(raw, host_flag ? "--rtmp-host" : "RELAY_RTMP_HOST");
+    if (!host) {
+        throw core::UsageError(host.error().message + ": give a host name or address of the relay's RTMP server");
     }
+    server.host = host.value().for_url(); // IPv6 in brackets, ready for rtmp://HOST:PORT/...
     return server;
 }
 

@@ -9,7 +9,7 @@ namespace mtxrelay::app {
 
 // The relay's own RTMP server (MediaMTX): where hooks read live/... and publish clean/...
 struct RtmpServer {
-    std::string host = "127.0.0.1"; // RELAY_RTMP_HOST
+    std::string host = "127.0.0.1"; // RELAY_RTMP_HOST, as it goes into a URL (IPv6 in brackets)
     int port = 1935;                // RELAY_RTMP_PORT
 };
 

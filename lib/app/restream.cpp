@@ -2,11 +2,12 @@
 
 #include "app/relay_env.hpp"
 #include "app/status_reporter.hpp"
-#include "cloud/url_policy.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "ffmpeg/endpoint.hpp"
+#include "mtx/relay_paths.hpp"
+#include "net/resolve.hpp"
 #include "process/signals.hpp"
 #include "restream/copy_command.hpp"
 #include "restream/destination_set.hpp"
@@ -33,7 +34,7 @@ struct RestreamPlan {
     std::optional<cloud::CloudSettings> cloud; // status posts
     restream::ListSources lists;
     ffmpeg::Endpoint source;
-    cloud::UrlPolicy policy;
+    net::DestinationPolicy policy;
     milliseconds poll_interval{10000};
     milliseconds status_interval{10000};
     restream::FanoutSettings fanout;
@@ -54,9 +55,7 @@ ffmpeg::Endpoint resolve_source(const RestreamOptions& options, const RestreamPl
         return ffmpeg::from_url(*options.source);
     }
     const auto rtmp = load_rtmp_server(options.rtmp_host, options.rtmp_port, env);
-    const auto& path = plan.context->path;
-    const bool hook_path = std::count(path.begin(), path.end(), '/') >= 2;
-    return ffmpeg::local_rtmp(rtmp.host, rtmp.port, hook_path ? path : "clean/" + path);
+    return ffmpeg::local_rtmp(rtmp.host, rtmp.port, mtx::hook_path(mtx::Stage::clean, *plan.context));
 }
 
 restream::FanoutSettings fanout_settings(const RestreamOptions& options, const core::EnvLookup& env)
@@ -93,6 +92,7 @@ RestreamPlan make_plan(const RestreamOptions& options, const core::EnvLookup& en
     plan.status_interval =
         seconds_option(options.status_interval, "--status-interval", env, "RELAY_STATUS_INTERVAL", 10, 1, 3600);
     plan.policy.allow_private = options.allow_private || bool_env(env, "RELAY_ALLOW_PRIVATE_DESTINATIONS", false);
+    plan.policy.allow_hint = "--allow-private-destinations or RELAY_ALLOW_PRIVATE_DESTINATIONS=1";
     plan.lists.cloud = plan.cloud;
     if (plan.lists.cloud) {
         // A poll must not lag far behind the next one; the next poll retries anyway.
@@ -102,6 +102,7 @@ RestreamPlan make_plan(const RestreamOptions& options, const core::EnvLookup& en
     plan.lists.stream_id = plan.context ? plan.context->stream_id : "";
     plan.lists.cf_url = plan.cloud && !options.no_cf_url && bool_env(env, "RELAY_RESTREAM_CF_URL", true);
     plan.lists.destinations_file = options.destinations_file;
+    plan.lists.policy = plan.policy;
     plan.fanout = fanout_settings(options, env);
     return plan;
 }
@@ -125,11 +126,13 @@ std::string shell_quote(const std::string& arg)
 int print_dry_run(const RestreamPlan& plan)
 {
     http::CurlTransport transport;
-    const auto result = restream::fetch_lists(plan.lists, transport, http::default_retry_hooks());
+    const auto stop_requested = [] { return process::StopSignal::requested(); };
+    const auto result = restream::fetch_lists(plan.lists, transport, http::default_retry_hooks(),
+                                              net::system_resolver(stop_requested), stop_requested);
     for (const auto& problem : result.problems) {
         std::cout << "# could not read a destination list: " << core::redact(problem) << "\n";
     }
-    const auto set = restream::build_destination_set(result.cf_url, result.entries, plan.policy);
+    const auto set = restream::build_destination_set(result.cf_url, result.entries, plan.policy, result.resolved);
     for (const auto& destination : set.destinations) {
         restream::register_url_secrets(destination.url);
     }
@@ -140,7 +143,7 @@ int print_dry_run(const RestreamPlan& plan)
     }
     for (const auto& destination : set.destinations) {
         std::string line;
-        for (const auto& arg : restream::copy_command(plan.source, destination.url)) {
+        for (const auto& arg : restream::copy_command(plan.source, destination.target)) {
             line += (line.empty() ? "" : " ") + shell_quote(core::redact(arg));
         }
         std::cout << "# " << core::redact(destination.label) << "\n" << line << "\n";
@@ -207,13 +210,17 @@ int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
                     plan.policy.allow_private ? "allowed" : "refused");
 
     StatusReporter reporter(plan.cloud, plan.lists.user_id, plan.lists.stream_id);
-    restream::Fanout fanout([&plan](const std::string& url) { return restream::copy_command(plan.source, url); },
-                            core::redact(plan.source.url), plan.fanout);
+    restream::Fanout fanout(
+        [&plan](const restream::DesiredDestination& destination) {
+            return restream::copy_command(plan.source, destination.target);
+        },
+        core::redact(plan.source.url), plan.fanout);
     const auto lists = plan.lists;
     restream::Poller poller(
         [lists](const std::function<bool()>& cancelled) {
             http::CurlTransport transport;
-            return restream::fetch_lists(lists, transport, restream::cancellable_hooks(cancelled), cancelled);
+            return restream::fetch_lists(lists, transport, restream::cancellable_hooks(cancelled),
+                                         net::system_resolver(cancelled), cancelled);
         },
         plan.poll_interval);
 

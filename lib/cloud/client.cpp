@@ -1,5 +1,6 @@
 #include "cloud/client.hpp"
 
+#include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -26,8 +27,16 @@ std::string CloudClient::destinations_path(const std::string& user_id, const std
                        core::url_encode(stream_id));
 }
 
-http::Request CloudClient::build_request(const std::string& method, const std::string& path,
-                                         const std::string& body) const
+http::Headers CloudClient::hls_ready_headers(const HlsReady& event)
+{
+    if (event.idempotency_key.empty()) {
+        return {};
+    }
+    return {{"Idempotency-Key", event.idempotency_key}};
+}
+
+http::Request CloudClient::build_request(const std::string& method, const std::string& path, const std::string& body,
+                                         const http::Headers& extra_headers) const
 {
     http::Request request;
     request.method = method;
@@ -42,18 +51,22 @@ http::Request CloudClient::build_request(const std::string& method, const std::s
     if (!m_settings.token.empty()) {
         request.headers["Authorization"] = "Bearer " + m_settings.token;
     }
+    for (const auto& [name, value] : extra_headers) {
+        request.headers[name] = value;
+    }
     request.cancelled = m_cancelled;
     return request;
 }
 
 core::Result<http::Response> CloudClient::call(const std::string& method, const std::string& path,
-                                               const std::string& body, const std::string& what)
+                                               const std::string& body, const std::string& what,
+                                               const http::Headers& extra_headers)
 {
     http::RetryPolicy policy;
     policy.max_attempts = m_settings.max_attempts;
     policy.deadline = m_settings.deadline;
     const auto outcome =
-        http::perform_with_retry(m_transport, build_request(method, path, body), policy, m_hooks, m_rng);
+        http::perform_with_retry(m_transport, build_request(method, path, body, extra_headers), policy, m_hooks, m_rng);
     if (!outcome.response) {
         if (outcome.error == http::TransportError::cancelled) {
             return Failure{ErrorKind::interrupted, fmt::format("{}: interrupted", what)};
@@ -119,7 +132,10 @@ core::Result<Destinations> CloudClient::destinations(const std::string& user_id,
 
 core::Result<Sent> CloudClient::post_hls_ready(const HlsReady& event)
 {
-    auto response = call("POST", "/api/rtmp-relay/hls-ready", to_json(event).dump(), "hls-ready notification");
+    // Every attempt carries the same Idempotency-Key: an attempt that timed out may still have
+    // reached the cloud, and the retry must not count as a second announcement.
+    auto response = call("POST", "/api/rtmp-relay/hls-ready", core::dump_json(to_json(event)), "hls-ready notification",
+                         hls_ready_headers(event));
     if (!response) {
         return response.error();
     }
@@ -129,7 +145,7 @@ core::Result<Sent> CloudClient::post_hls_ready(const HlsReady& event)
 core::Result<Sent> CloudClient::post_stream_status(const StreamStatus& status)
 {
     // Status payloads carry destination URLs and errors: they pass through redaction.
-    auto response = call("POST", "/api/rtmp-relay/stream-status", core::redact(to_json(status).dump()),
+    auto response = call("POST", "/api/rtmp-relay/stream-status", core::redact(core::dump_json(to_json(status))),
                          fmt::format("stream-status '{}'", status.status));
     if (!response) {
         return response.error();

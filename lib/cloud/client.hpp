@@ -27,7 +27,10 @@ public:
     core::Result<Sent> post_stream_status(const StreamStatus& status);
 
     // The request a call would send, for --dry-run (print it through redact()).
-    http::Request build_request(const std::string& method, const std::string& path, const std::string& body = {}) const;
+    http::Request build_request(const std::string& method, const std::string& path, const std::string& body = {},
+                                const http::Headers& extra_headers = {}) const;
+    // The extra headers of an hls-ready POST (its Idempotency-Key).
+    static http::Headers hls_ready_headers(const HlsReady& event);
     static std::string cf_url_path(const std::string& user_id, const std::string& stream_id);
     static std::string destinations_path(const std::string& user_id, const std::string& stream_id);
 
@@ -39,7 +42,7 @@ public:
 
 private:
     core::Result<http::Response> call(const std::string& method, const std::string& path, const std::string& body,
-                                      const std::string& what);
+                                      const std::string& what, const http::Headers& extra_headers = {});
 
     CloudSettings m_settings;
     http::Transport& m_transport;

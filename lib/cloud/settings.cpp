@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace mtxrelay::cloud {
 
 namespace {
@@ -49,7 +51,7 @@ CloudSettings load_cloud_settings(const CloudFlags& flags, const core::EnvLookup
     settings.request_timeout = seconds_from_env(env, "CLOUD_API_REQUEST_TIMEOUT", settings.request_timeout, 300);
     settings.deadline = seconds_from_env(env, "CLOUD_API_TIMEOUT", settings.deadline, 3600);
     if (flags.timeout_seconds) {
-        if (*flags.timeout_seconds <= 0 || *flags.timeout_seconds > 3600) {
+        if (!std::isfinite(*flags.timeout_seconds) || *flags.timeout_seconds <= 0 || *flags.timeout_seconds > 3600) {
             throw core::UsageError("--cloud-timeout must be in (0, 3600] seconds");
         }
         settings.deadline = std::chrono::milliseconds(static_cast<int64_t>(*flags.timeout_seconds * 1000));

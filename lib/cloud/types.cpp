@@ -1,5 +1,7 @@
 #include "cloud/types.hpp"
 
+#include "core/json.hpp"
+
 #include <fmt/format.h>
 
 namespace mtxrelay::cloud {
@@ -12,15 +14,16 @@ namespace {
 
 core::Result<json> parse_object(std::string_view body)
 {
-    json document = json::parse(body.begin(), body.end(), nullptr, false);
-    if (document.is_discarded()) {
-        return Failure{ErrorKind::bad_response, "response is not valid JSON"};
+    auto parsed = core::parse_json(body);
+    if (!parsed) {
+        return Failure{ErrorKind::bad_response, fmt::format("response is {}", parsed.error().message)};
     }
+    auto& document = parsed.value();
     if (!document.is_object()) {
         return Failure{ErrorKind::bad_response,
                        fmt::format("response is a JSON {}, expected an object", document.type_name())};
     }
-    return document;
+    return std::move(document);
 }
 
 } // namespace

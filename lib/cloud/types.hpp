@@ -42,6 +42,9 @@ struct HlsReady {
     std::string hls_url;
     std::optional<std::string> dash_url;
     std::optional<std::string> webrtc_url;
+    // Sent as the Idempotency-Key header (not in the body): one value per stream run, the same
+    // on every retry, so a cloud that got a request but whose answer was lost counts it once.
+    std::string idempotency_key;
 };
 
 // POST /api/rtmp-relay/stream-status: status is active|error|stopped; details carries the

@@ -1,6 +1,7 @@
 #include "core/redact.hpp"
 
 #include "core/strings.hpp"
+#include "core/url_split.hpp"
 
 #include <algorithm>
 #include <array>
@@ -174,37 +175,23 @@ bool is_secret_parameter(std::string_view name)
 
 std::string redact_url(std::string_view url)
 {
-    const size_t sep = url.find("://");
-    if (sep == std::string_view::npos) {
+    // Split as ffmpeg and libcurl split it, leniently: a malformed URL is masked all the same.
+    const auto parts = split_url(url);
+    if (!parts) {
         return std::string(url);
     }
-    const auto scheme = url.substr(0, sep);
-    std::string_view rest = url.substr(sep + 3);
-    const size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
-    std::string_view authority = rest.substr(0, authority_end);
-    rest.remove_prefix(authority_end);
-
-    std::string out = std::string(scheme) + "://";
-    const size_t at = authority.rfind('@');
-    if (at != std::string_view::npos) {
-        out += redact_userinfo(authority.substr(0, at)) + "@";
-        authority.remove_prefix(at + 1);
+    std::string out = std::string(parts->scheme) + "://";
+    if (parts->userinfo) {
+        out += redact_userinfo(*parts->userinfo) + "@";
     }
-    out += authority;
-
-    const size_t path_end = std::min(rest.find_first_of(to_lower(scheme) == "srt" ? "?" : "?#"), rest.size());
-    const auto path = rest.substr(0, path_end);
-    out += is_stream_scheme(scheme) ? redact_stream_path(path) : std::string(path);
-    rest.remove_prefix(path_end);
-
-    if (!rest.empty() && rest.front() == '?') {
-        // SRT stream ids ("#!::r=live/x,m=publish") contain a literal '#': no fragment there.
-        const bool srt = to_lower(scheme) == "srt";
-        const size_t query_end = srt ? rest.size() : std::min(rest.find('#'), rest.size());
-        out += "?" + redact_query(rest.substr(1, query_end - 1));
-        rest.remove_prefix(query_end);
+    out += parts->host_port;
+    out += is_stream_scheme(parts->scheme) ? redact_stream_path(parts->path) : std::string(parts->path);
+    if (parts->query) {
+        out += "?" + redact_query(*parts->query);
     }
-    out += rest;
+    if (parts->fragment) {
+        out += "#" + std::string(*parts->fragment);
+    }
     return out;
 }
 

@@ -1,5 +1,6 @@
 #include "core/strings.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -130,6 +131,19 @@ std::optional<std::map<std::string, std::string>> parse_query(std::string_view q
         params[*key] = *value;
     }
     return params;
+}
+
+bool constant_time_equals(std::string_view presented, std::string_view expected)
+{
+    // Every byte of the longer string is visited; differences accumulate without branching.
+    volatile unsigned char difference = presented.size() == expected.size() ? 0 : 1;
+    const size_t length = std::max(presented.size(), expected.size());
+    for (size_t i = 0; i < length; ++i) {
+        const auto a = i < presented.size() ? static_cast<unsigned char>(presented[i]) : 0;
+        const auto b = i < expected.size() ? static_cast<unsigned char>(expected[i]) : 0;
+        difference = difference | static_cast<unsigned char>(a ^ b);
+    }
+    return difference == 0;
 }
 
 std::optional<double> parse_seconds(std::string_view text)

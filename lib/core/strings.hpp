@@ -24,6 +24,10 @@ std::string url_encode(std::string_view text);
 // Parses "a=1&b=x%20y" (an optional leading '?' is ignored); later keys win.
 std::optional<std::map<std::string, std::string>> parse_query(std::string_view query);
 
+// Compares a presented secret (a bearer token, a stream key) with the expected one in a time
+// that depends only on the lengths, never on where the first differing byte is.
+bool constant_time_equals(std::string_view presented, std::string_view expected);
+
 // Parses a non-negative decimal number of seconds ("2", "0.5"); nullopt when malformed.
 std::optional<double> parse_seconds(std::string_view text);
 

@@ -1,11 +1,10 @@
 #include "devcloud/config.hpp"
 
+#include "core/file.hpp"
+#include "core/json.hpp"
 #include "mtx/hook_context.hpp"
 
 #include <fmt/format.h>
-
-#include <fstream>
-#include <sstream>
 
 namespace mtxrelay::devcloud {
 
@@ -14,6 +13,8 @@ using core::Failure;
 using nlohmann::json;
 
 namespace {
+
+constexpr size_t k_max_config_bytes = 4 * 1024 * 1024;
 
 core::Result<StreamConfig> parse_stream(const std::string& key, const json& item)
 {
@@ -96,17 +97,15 @@ core::Result<DevCloudConfig> parse_devcloud_config(const json& document)
 
 DevCloudConfig load_devcloud_config(const std::string& path)
 {
-    std::ifstream file(path);
-    if (!file) {
-        throw core::UsageError(fmt::format("cannot read config file '{}': check the path", path));
+    const auto text = core::read_regular_file(path, k_max_config_bytes);
+    if (!text) {
+        throw core::UsageError(fmt::format("cannot read config file: {}", text.error().message));
     }
-    std::stringstream text;
-    text << file.rdbuf();
-    const json document = json::parse(text.str(), nullptr, false);
-    if (document.is_discarded()) {
-        throw core::UsageError(fmt::format("config file '{}' is not valid JSON", path));
+    const auto document = core::parse_json(text.value(), {64, k_max_config_bytes});
+    if (!document) {
+        throw core::UsageError(fmt::format("config file '{}' is {}", path, document.error().message));
     }
-    auto config = parse_devcloud_config(document);
+    auto config = parse_devcloud_config(document.value());
     if (!config) {
         throw core::UsageError(fmt::format("config file '{}': {}", path, config.error().message));
     }

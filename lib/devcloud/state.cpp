@@ -57,6 +57,12 @@ core::Result<FaultResponse> parse_fault(const json& item)
         }
         fault.hang_ms = item["hang_ms"].get<int>();
     }
+    if (item.contains("then_handle")) {
+        if (!item["then_handle"].is_boolean()) {
+            return Failure{ErrorKind::invalid, "'then_handle' must be true or false"};
+        }
+        fault.then_handle = item["then_handle"].get<bool>();
+    }
     if (item.contains("body_bytes")) {
         if (!item["body_bytes"].is_number_unsigned() || item["body_bytes"] > 64 * 1024 * 1024) {
             return Failure{ErrorKind::invalid, "'body_bytes' must be 0-67108864"};
@@ -115,12 +121,28 @@ std::optional<FaultResponse> DevCloudState::take_fault(const std::string& path)
     return std::nullopt;
 }
 
-void DevCloudState::record_event(const std::string& type, const json& body)
+bool DevCloudState::record_event(const std::string& type, const json& body, const std::string& idempotency_key)
 {
     std::lock_guard lock(m_mutex);
-    if (m_events.size() < k_max_records) {
-        m_events.push_back({{"type", type}, {"received_at_ms", unix_millis()}, {"body", body}});
+    const auto key = type + " " + idempotency_key;
+    if (!idempotency_key.empty()) {
+        if (const auto it = m_event_by_key.find(key); it != m_event_by_key.end()) {
+            auto& event = m_events[it->second];
+            event["duplicates"] = event.value("duplicates", 0) + 1;
+            return false;
+        }
     }
+    if (m_events.size() >= k_max_records) {
+        return true;
+    }
+    json event = {{"type", type}, {"received_at_ms", unix_millis()}, {"body", body}};
+    if (!idempotency_key.empty()) {
+        event["idempotencyKey"] = idempotency_key;
+        event["duplicates"] = 0;
+        m_event_by_key[key] = m_events.size();
+    }
+    m_events.push_back(std::move(event));
+    return true;
 }
 
 json DevCloudState::events(const std::string& type_filter) const
@@ -154,6 +176,7 @@ void DevCloudState::clear_records()
 {
     std::lock_guard lock(m_mutex);
     m_events.clear();
+    m_event_by_key.clear();
     m_requests.clear();
 }
 

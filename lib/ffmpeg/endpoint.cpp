@@ -1,6 +1,7 @@
 #include "ffmpeg/endpoint.hpp"
 
 #include "core/strings.hpp"
+#include "core/url_split.hpp"
 
 #include <fmt/format.h>
 
@@ -28,8 +29,8 @@ Endpoint from_url(const std::string& url)
 {
     Endpoint endpoint;
     endpoint.url = url;
-    const size_t scheme_end = url.find("://");
-    endpoint.network = scheme_end != std::string::npos && !core::starts_with_ci(url, "file://");
+    const auto parts = core::split_url(url);
+    endpoint.network = parts && core::to_lower(parts->scheme) != "file";
     return endpoint;
 }
 

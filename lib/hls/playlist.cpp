@@ -113,6 +113,7 @@ core::Result<Playlist> parse_playlist(std::string_view body, std::string_view ur
     bool stream_inf_pending = false;
     // A duration plus a flag rather than optional<double>: GCC 12 warns falsely on the latter.
     bool extinf_pending = false;
+    bool gap_pending = false;
     double extinf_duration_s = 0;
     std::optional<std::string> init_uri;
     for (size_t i = 1; i < lines.size(); ++i) {
@@ -120,11 +121,14 @@ core::Result<Playlist> parse_playlist(std::string_view body, std::string_view ur
         if (line.front() != '#') {
             if (stream_inf_pending) {
                 playlist.variants.push_back(resolve_uri(url, line));
+            } else if (extinf_pending && gap_pending) {
+                ++playlist.gaps;
             } else if (extinf_pending) {
                 playlist.segments.push_back({resolve_uri(url, line), extinf_duration_s, init_uri});
             }
             stream_inf_pending = false;
             extinf_pending = false;
+            gap_pending = false;
         } else if (tag_value(line, "#EXT-X-STREAM-INF")) {
             playlist.kind = PlaylistKind::multivariant;
             stream_inf_pending = true;
@@ -137,6 +141,8 @@ core::Result<Playlist> parse_playlist(std::string_view body, std::string_view ur
             if (it != attributes.end() && !it->second.empty()) {
                 init_uri = resolve_uri(url, it->second);
             }
+        } else if (tag_value(line, "#EXT-X-GAP")) {
+            gap_pending = true;
         } else if (tag_value(line, "#EXT-X-PART")) {
             ++playlist.parts;
         } else if (tag_value(line, "#EXT-X-ENDLIST")) {

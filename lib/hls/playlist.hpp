@@ -13,7 +13,8 @@ namespace mtxrelay::hls {
 
 enum class PlaylistKind { multivariant, media };
 
-// One full media segment (#EXTINF + URI). LL-HLS parts are not segments.
+// One full media segment (#EXTINF + URI). LL-HLS parts are not segments, nor are segments
+// marked #EXT-X-GAP (MediaMTX pads a new LL-HLS playlist with them: they hold no media).
 struct Segment {
     std::string uri;                     // resolved against the playlist URL
     double duration = 0;                 // seconds, from #EXTINF
@@ -26,6 +27,7 @@ struct Playlist {
     std::vector<std::string> variants; // multivariant: #EXT-X-STREAM-INF URIs in order, resolved
     std::vector<Segment> segments;     // media: full segments in order, resolved
     size_t parts = 0;                  // media: LL-HLS #EXT-X-PART lines seen (not counted as segments)
+    size_t gaps = 0;                   // media: #EXT-X-GAP segments seen (not counted as segments)
     bool ended = false;                // #EXT-X-ENDLIST
 };
 

@@ -1,6 +1,7 @@
 #include "hls/uri.hpp"
 
 #include "core/strings.hpp"
+#include "net/url.hpp"
 
 #include <cctype>
 #include <vector>
@@ -122,8 +123,8 @@ std::string resolve_uri(std::string_view base_url, std::string_view reference_te
 
 bool is_http_url(std::string_view url)
 {
-    const bool http = core::starts_with_ci(url, "http://") || core::starts_with_ci(url, "https://");
-    return http && url.find("://") + 3 < url.size() && url[url.find("://") + 3] != '/';
+    const auto parsed = net::parse_url(url);
+    return parsed && (parsed.value().scheme == "http" || parsed.value().scheme == "https");
 }
 
 } // namespace mtxrelay::hls

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include <array>
 #include <memory>
 #include <mutex>
 
@@ -77,12 +78,80 @@ TransportError classify(CURLcode code)
     }
 }
 
+// How often a transfer in progress looks at its cancel predicate: a stop signal ends a hung
+// call within this time, whatever the transfer waits on (DNS, connect, a silent server).
+constexpr int k_cancel_poll_ms = 50;
+
+// curl_easy_perform only calls the progress callback about once a second while a server is
+// silent; the multi interface wakes every k_cancel_poll_ms.
+CURLcode run(CURL* easy, const Request& request)
+{
+    std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(), &curl_multi_cleanup);
+    if (!multi || curl_multi_add_handle(multi.get(), easy) != CURLM_OK) {
+        return curl_easy_perform(easy);
+    }
+    CURLcode result = CURLE_OK;
+    int running = 1;
+    while (running > 0) {
+        if (request.cancelled && request.cancelled()) {
+            result = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        if (curl_multi_perform(multi.get(), &running) != CURLM_OK) {
+            result = CURLE_FAILED_INIT;
+            break;
+        }
+        if (running > 0 && curl_multi_poll(multi.get(), nullptr, 0, k_cancel_poll_ms, nullptr) != CURLM_OK) {
+            result = CURLE_FAILED_INIT;
+            break;
+        }
+    }
+    int left = 0;
+    while (const CURLMsg* message = curl_multi_info_read(multi.get(), &left)) {
+        if (message->msg == CURLMSG_DONE && message->easy_handle == easy && result == CURLE_OK) {
+            result = message->data.result;
+        }
+    }
+    curl_multi_remove_handle(multi.get(), easy);
+    return result;
+}
+
 } // namespace
 
-CurlTransport::CurlTransport()
+// libcurl's share interface for cookies, with the locks it needs when the transport is used
+// from more than one thread.
+struct CurlTransport::CookieShare {
+    CURLSH* handle = nullptr;
+    std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
+
+    static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user)
+    {
+        static_cast<CookieShare*>(user)->locks.at(static_cast<size_t>(data)).lock();
+    }
+    static void unlock(CURL*, curl_lock_data data, void* user)
+    {
+        static_cast<CookieShare*>(user)->locks.at(static_cast<size_t>(data)).unlock();
+    }
+};
+
+CurlTransport::CurlTransport() : m_cookies(std::make_unique<CookieShare>())
 {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    m_cookies->handle = curl_share_init();
+    if (m_cookies->handle != nullptr) {
+        curl_share_setopt(m_cookies->handle, CURLSHOPT_LOCKFUNC, &CookieShare::lock);
+        curl_share_setopt(m_cookies->handle, CURLSHOPT_UNLOCKFUNC, &CookieShare::unlock);
+        curl_share_setopt(m_cookies->handle, CURLSHOPT_USERDATA, m_cookies.get());
+        curl_share_setopt(m_cookies->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+    }
+}
+
+CurlTransport::~CurlTransport()
+{
+    if (m_cookies->handle != nullptr) {
+        curl_share_cleanup(m_cookies->handle);
+    }
 }
 
 Outcome CurlTransport::perform(const Request& request)
@@ -115,6 +184,9 @@ Outcome CurlTransport::perform(const Request& request)
     curl_easy_setopt(h, CURLOPT_USERAGENT, "mtxrelay/0.1");
     if (request.cookies) {
         curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
+        if (m_cookies->handle != nullptr) {
+            curl_easy_setopt(h, CURLOPT_SHARE, m_cookies->handle);
+        }
     }
     if (request.method == "POST" || request.method == "PUT") {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -130,7 +202,10 @@ Outcome CurlTransport::perform(const Request& request)
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers_guard(header_list, &curl_slist_free_all);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list);
 
-    const CURLcode code = curl_easy_perform(h);
+    const CURLcode code = run(h, request);
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+        return {std::nullopt, TransportError::cancelled, "interrupted"};
+    }
     if (transfer.too_large || code == CURLE_FILESIZE_EXCEEDED) {
         return {std::nullopt, TransportError::too_large,
                 "response body larger than " + std::to_string(request.max_body_bytes) + " bytes"};

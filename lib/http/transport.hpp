@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,7 +21,9 @@ struct Request {
     std::chrono::milliseconds total_timeout{10000};
     size_t max_body_bytes = 1024 * 1024;
     int max_redirects = 3;
-    bool cookies = false;            // keep cookies across redirects (MediaMTX's HLS cookie check)
+    // Keep cookies across redirects and across this transport's requests, like one browser
+    // session (MediaMTX's HLS: a cookie check on the playlist, then a session cookie).
+    bool cookies = false;
     std::function<bool()> cancelled; // polled during the transfer; true aborts it
 };
 
@@ -47,11 +50,19 @@ public:
     virtual Outcome perform(const Request& request) = 0;
 };
 
-// libcurl: TLS verification on, http/https only, redirects capped, body size capped.
+// libcurl: TLS verification on, http/https only, redirects capped, body size capped. Requests
+// with `cookies` share one cookie store per transport.
 class CurlTransport : public Transport {
 public:
     CurlTransport();
+    ~CurlTransport() override;
+    CurlTransport(const CurlTransport&) = delete;
+    CurlTransport& operator=(const CurlTransport&) = delete;
     Outcome perform(const Request& request) override;
+
+private:
+    struct CookieShare;
+    std::unique_ptr<CookieShare> m_cookies;
 };
 
 } // namespace mtxrelay::http

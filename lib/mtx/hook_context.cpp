@@ -66,14 +66,6 @@ std::optional<HookContext> try_resolve_context(const ContextFlags& flags, const 
         throw core::UsageError(fmt::format("invalid MediaMTX path '{}': segments of A-Z a-z 0-9 _ . - separated by '/'",
                                            printable(*mtx_path)));
     }
-    if (const auto raw_query = env("MTX_QUERY")) {
-        const auto decoded = core::parse_query(*raw_query);
-        if (!decoded) {
-            throw core::UsageError(fmt::format("MTX_QUERY '{}' is not valid URL encoding", printable(*raw_query)));
-        }
-        context.query = *decoded;
-    }
-
     std::optional<std::string> path_user;
     std::optional<std::string> path_stream;
     if (mtx_path) {

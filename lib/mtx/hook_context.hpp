@@ -2,19 +2,19 @@
 
 #include "core/env.hpp"
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace mtxrelay::mtx {
 
-// Who and what a hook runs for: the stream's ids and MediaMTX path.
+// Who and what a hook runs for: the stream's ids and MediaMTX path. MTX_QUERY is not read:
+// it is the publisher's own query (it may carry the stream key, in any encoding the
+// publisher chose), no hook needs it, and a hook must start whatever it holds.
 struct HookContext {
     std::string user_id;
     std::string stream_id;
-    std::string path;                         // MTX_PATH, or "<user>/<stream>" for manual runs
-    std::map<std::string, std::string> query; // MTX_QUERY, URL-decoded
+    std::string path; // MTX_PATH, or "<user>/<stream>" for manual runs
 };
 
 // Values given on the command line; they win over the environment.

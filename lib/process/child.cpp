@@ -10,8 +10,11 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <thread>
 
 namespace mtxrelay::process {
@@ -29,8 +32,8 @@ void close_fd(int& fd)
 }
 
 // Runs in the forked child: only async-signal-safe calls until exec.
-[[noreturn]] void exec_child(const SpawnOptions& options, char* const* argv, pid_t parent, int error_pipe, int out_pipe,
-                             int err_pipe, int null_fd)
+[[noreturn]] void exec_child(const SpawnOptions& options, char* const* argv, char* const* envp, pid_t parent,
+                             int error_pipe, int out_pipe, int err_pipe, int null_fd)
 {
     auto fail = [&](int code) {
         [[maybe_unused]] const auto ignored = ::write(error_pipe, &code, sizeof code);
@@ -73,7 +76,7 @@ void close_fd(int& fd)
         ::close_range(3, static_cast<unsigned>(error_pipe - 1), 0);
     }
     ::close_range(static_cast<unsigned>(error_pipe + 1), ~0U, 0);
-    ::execvp(argv[0], argv);
+    ::execvpe(argv[0], argv, envp); // looked up in our PATH, run with the child's own environment
     fail(errno);
     ::_exit(127);
 }
@@ -83,7 +86,23 @@ bool make_pipe(int fds[2])
     return ::pipe2(fds, O_CLOEXEC) == 0;
 }
 
+constexpr std::array<std::string_view, 13> k_passed_variables = {
+    "PATH",          "HOME",         "TMPDIR",         "TZ",         "LANG",
+    "LANGUAGE",      "LC_ALL",       "LC_CTYPE",       "LC_NUMERIC", "LD_LIBRARY_PATH",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "FONTCONFIG_FILE"};
+
 } // namespace
+
+std::vector<std::string> minimal_environment()
+{
+    std::vector<std::string> env;
+    for (const auto name : k_passed_variables) {
+        if (const char* value = std::getenv(std::string(name).c_str())) {
+            env.push_back(std::string(name) + "=" + value);
+        }
+    }
+    return env;
+}
 
 const std::vector<StopStep>& default_stop_steps()
 {
@@ -110,6 +129,12 @@ core::Result<Child> Child::spawn(const SpawnOptions& options)
         argv.push_back(const_cast<char*>(arg.c_str()));
     }
     argv.push_back(nullptr);
+    const auto env_strings = options.env ? *options.env : minimal_environment();
+    std::vector<char*> envp;
+    for (const auto& entry : env_strings) {
+        envp.push_back(const_cast<char*>(entry.c_str()));
+    }
+    envp.push_back(nullptr);
 
     int error_pipe[2] = {-1, -1};
     int out_pipe[2] = {-1, -1};
@@ -147,7 +172,7 @@ core::Result<Child> Child::spawn(const SpawnOptions& options)
         return Failure{core::ErrorKind::failed, message};
     }
     if (pid == 0) {
-        exec_child(options, argv.data(), parent, error_pipe[1], out_pipe[1], err_pipe[1], null_fd);
+        exec_child(options, argv.data(), envp.data(), parent, error_pipe[1], out_pipe[1], err_pipe[1], null_fd);
     }
     if (options.new_process_group) {
         ::setpgid(pid, pid); // also done in the child; whichever runs first wins the race

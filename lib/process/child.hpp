@@ -29,7 +29,14 @@ struct SpawnOptions {
     Stdio err = Stdio::inherit;
     bool new_process_group = true; // so a stop reaches the child's own children too
     bool die_with_parent = true;   // PR_SET_PDEATHSIG(SIGKILL): no orphans under a PID 1 that reaps nothing
+    // The child's whole environment ("NAME=value"); nullopt means minimal_environment().
+    std::optional<std::vector<std::string>> env;
 };
+
+// What a child gets by default: the variables a program needs to run (PATH, HOME, TMPDIR,
+// TZ, locale, LD_LIBRARY_PATH, CA certificate paths) taken from ours, nothing else. Never the
+// parent's secrets or context: CLOUD_API_TOKEN, MediaMTX's MTX_*/G1/G2, RELAY_* settings.
+std::vector<std::string> minimal_environment();
 
 // How a child ended.
 struct ExitStatus {

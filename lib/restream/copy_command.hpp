@@ -10,8 +10,8 @@ namespace mtxrelay::restream {
 // The argv of one copy ffmpeg: reads the source (its own RTMP reader, -rw_timeout so a
 // vanished publisher ends the read), copies every stream without re-encoding (`-c copy`) and
 // writes FLV (MPEG-TS for srt://) to one destination, reporting -progress on stdout. The
-// destination URL is one argv element placed where ffmpeg expects an output (validated
-// before: it cannot start with '-').
-std::vector<std::string> copy_command(const ffmpeg::Endpoint& source, const std::string& destination_url);
+// destination (ffmpeg::pinned_output of a checked URL) is one argv element placed where
+// ffmpeg expects an output, its options just before it (validated: it cannot start with '-').
+std::vector<std::string> copy_command(const ffmpeg::Endpoint& source, const ffmpeg::Endpoint& destination);
 
 } // namespace mtxrelay::restream

@@ -2,12 +2,11 @@
 
 #include "core/redact.hpp"
 #include "core/strings.hpp"
+#include "ffmpeg/pinned_output.hpp"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdint>
 
 namespace mtxrelay::restream {
 
@@ -17,56 +16,39 @@ constexpr size_t k_display_limit = 120;
 constexpr size_t k_name_limit = 64;
 constexpr size_t k_min_secret_length = 6; // shorter path segments ("live", "app") are not keys
 
+// What the cloud is told about a name that did not pass the resolution half: the same words
+// whether it does not exist, does not answer or answers a private address, so status posts
+// cannot be used to learn what the relay's DNS knows.
+constexpr const char* k_unresolved_public_reason = "host name does not resolve to a public address";
+
 std::string entry_label(const std::string& name, std::string_view url)
 {
     // Angle brackets end the URL for the log's redaction, so it cannot swallow what follows.
     return name.empty() ? fmt::format("<{}>", display_url(url)) : fmt::format("{} <{}>", name, display_url(url));
 }
 
-// The literal host of a URL already accepted by check_stream_url (so it has one), brackets
-// of an IPv6 literal removed.
-std::string host_of(std::string_view url)
+// A name safe to print and to serialise: at most `limit` bytes cut at a UTF-8 character
+// boundary (a cut inside a character would make the status payload invalid JSON), control
+// characters (C0, DEL, C1) replaced.
+std::string printable(std::string_view text, size_t limit = std::string_view::npos)
 {
-    auto rest = url.substr(url.find("://") + 3);
-    auto authority = rest.substr(0, std::min(rest.find_first_of("/?#"), rest.size()));
-    if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
-        authority.remove_prefix(at + 1);
-    }
-    if (!authority.empty() && authority.front() == '[') {
-        return std::string(authority.substr(1, authority.find(']') - 1));
-    }
-    return std::string(authority.substr(0, std::min(authority.rfind(':'), authority.size())));
-}
-
-// Link-local (169.254/16 holds the cloud metadata service, the classic SSRF target) and
-// unspecified addresses are never a streaming destination: refused even when private
-// destinations are allowed, which exists for loopback sinks in tests and LAN relays.
-bool never_a_destination(std::string_view url)
-{
-    const auto host = host_of(url);
-    in_addr v4{};
-    if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) {
-        const uint32_t a = ntohl(v4.s_addr);
-        return (a >> 16) == 0xA9FE || (a >> 24) == 0;
-    }
-    in6_addr v6{};
-    if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
-        const auto* b = v6.s6_addr;
-        const bool mapped = std::all_of(b, b + 10, [](uint8_t x) { return x == 0; }) && b[10] == 0xff && b[11] == 0xff;
-        if (mapped) {
-            return (b[12] == 169 && b[13] == 254) || b[12] == 0;
+    if (text.size() > limit) {
+        size_t cut = limit;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+            --cut;
         }
-        return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || std::all_of(b, b + 16, [](uint8_t x) { return x == 0; });
+        text = text.substr(0, cut);
     }
-    return false;
-}
-
-std::string printable(std::string_view text)
-{
     std::string out;
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto u = static_cast<unsigned char>(text[i]);
+        if (u == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+            static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+            out.push_back('?');
+            ++i;
+        } else {
+            out.push_back(u < 0x20 || u == 0x7f ? '?' : text[i]);
+        }
     }
     return out;
 }
@@ -75,50 +57,31 @@ std::string printable(std::string_view text)
 
 std::string normalize_url(std::string_view url)
 {
-    const size_t sep = url.find("://");
-    if (sep == std::string_view::npos) {
-        return std::string(url);
-    }
-    const auto rest = url.substr(sep + 3);
-    const size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
-    auto authority = rest.substr(0, authority_end);
-    std::string userinfo;
-    if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
-        userinfo = std::string(authority.substr(0, at + 1));
-        authority.remove_prefix(at + 1);
-    }
-    return core::to_lower(url.substr(0, sep)) + "://" + userinfo + core::to_lower(authority) +
-           std::string(rest.substr(authority_end));
+    const auto parsed = net::parse_url(url);
+    return parsed ? parsed.value().to_string() : std::string(url);
 }
 
 std::string display_url(std::string_view url)
 {
     auto shown = printable(core::redact_url(url));
     if (shown.size() > k_display_limit) {
-        shown = fmt::format("{}... ({} characters)", shown.substr(0, k_display_limit), url.size());
+        shown = fmt::format("{}... ({} characters)", printable(shown, k_display_limit), url.size());
     }
     return shown;
 }
 
 void register_url_secrets(std::string_view url)
 {
-    const size_t sep = url.find("://");
-    if (sep == std::string_view::npos) {
+    const auto parts = core::split_url(url);
+    if (!parts) {
         return;
     }
-    const auto rest = url.substr(sep + 3);
-    const size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
-    const auto authority = rest.substr(0, authority_end);
-    if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
-        const auto userinfo = authority.substr(0, at);
-        const size_t colon = userinfo.find(':');
-        if (colon != std::string_view::npos) {
-            core::register_secret(std::string(userinfo.substr(colon + 1)));
+    if (parts->userinfo) {
+        if (const size_t colon = parts->userinfo->find(':'); colon != std::string_view::npos) {
+            core::register_secret(std::string(parts->userinfo->substr(colon + 1)));
         }
     }
-    const auto path_and_query = rest.substr(authority_end);
-    const auto path = path_and_query.substr(0, std::min(path_and_query.find_first_of("?#"), path_and_query.size()));
-    auto segments = core::split(path, '/');
+    auto segments = core::split(parts->path, '/');
     segments.erase(std::remove(segments.begin(), segments.end(), std::string()), segments.end());
     // The first segment is the RTMP application unless it is the only one (then it is the key).
     for (size_t i = segments.size() == 1 ? 0 : 1; i < segments.size(); ++i) {
@@ -126,8 +89,8 @@ void register_url_secrets(std::string_view url)
             core::register_secret(segments[i]);
         }
     }
-    if (const size_t q = path_and_query.find('?'); q != std::string_view::npos) {
-        for (const auto& pair : core::split(path_and_query.substr(q + 1), '&')) {
+    if (parts->query) {
+        for (const auto& pair : core::split(*parts->query, '&')) {
             const size_t eq = pair.find('=');
             if (eq != std::string::npos && core::is_secret_parameter(pair.substr(0, eq)) &&
                 pair.size() - eq - 1 >= k_min_secret_length) {
@@ -137,33 +100,73 @@ void register_url_secrets(std::string_view url)
     }
 }
 
+std::vector<std::string> names_to_resolve(const std::optional<std::string>& cf_url,
+                                          const std::vector<cloud::DestinationEntry>& entries,
+                                          const net::DestinationPolicy& policy)
+{
+    std::vector<std::string> names;
+    auto consider = [&](const std::string& url) {
+        const auto checked = net::check_destination(url, policy);
+        if (checked && checked.value().host.kind == net::HostKind::name &&
+            std::find(names.begin(), names.end(), checked.value().host.text) == names.end()) {
+            names.push_back(checked.value().host.text);
+        }
+    };
+    if (cf_url) {
+        consider(*cf_url);
+    }
+    for (const auto& entry : entries) {
+        if (entry.destination) {
+            consider(entry.destination->url);
+        }
+    }
+    return names;
+}
+
+Resolutions resolve_names(const std::vector<std::string>& names, const net::Resolver& resolve)
+{
+    Resolutions resolved;
+    for (const auto& name : names) {
+        resolved.emplace(name, resolve(name));
+    }
+    return resolved;
+}
+
 DestinationSet build_destination_set(const std::optional<std::string>& cf_url,
                                      const std::vector<cloud::DestinationEntry>& entries,
-                                     const cloud::UrlPolicy& policy)
+                                     const net::DestinationPolicy& policy, const Resolutions& resolved)
 {
     DestinationSet set;
+    const net::Resolver lookup = [&resolved](const std::string& name) -> core::Result<std::vector<net::IpAddress>> {
+        const auto it = resolved.find(name);
+        if (it == resolved.end()) {
+            return core::Failure{core::ErrorKind::unreachable, fmt::format("host {} was not resolved yet", name)};
+        }
+        return it->second;
+    };
     auto consider = [&](const std::string& url, const std::string& raw_name, const std::string& origin) {
-        const auto name = printable(raw_name.substr(0, k_name_limit));
+        const auto name = printable(raw_name, k_name_limit);
         const auto label = fmt::format("{} {}", origin, entry_label(name, url));
-        if (const auto problem = cloud::check_stream_url(url, policy)) {
-            set.refused.push_back({label, *problem});
+        const auto checked = net::check_destination(url, policy);
+        if (!checked) {
+            set.refused.push_back({label, checked.error().message, checked.error().message});
             return;
         }
-        if (policy.allow_private && never_a_destination(url)) {
-            set.refused.push_back({label, fmt::format("host {} is a link-local or unspecified address: never a "
-                                                      "streaming destination, refused even with "
-                                                      "--allow-private-destinations",
-                                                      host_of(url))});
+        const auto target = net::resolve_destination(checked.value(), policy, lookup);
+        if (!target) {
+            set.refused.push_back({label, target.error().message, k_unresolved_public_reason});
             return;
         }
-        const auto key = normalize_url(url);
+        const auto key = checked.value().to_string();
         const auto same = std::find_if(set.destinations.begin(), set.destinations.end(),
                                        [&](const DesiredDestination& d) { return d.key == key; });
         if (same != set.destinations.end()) {
-            set.refused.push_back({label, fmt::format("duplicate of {}: merged", same->label)});
+            const auto reason = fmt::format("duplicate of {}: merged", same->label);
+            set.refused.push_back({label, reason, reason});
             return;
         }
-        set.destinations.push_back({key, url, name, name.empty() ? fmt::format("<{}>", display_url(url)) : name});
+        set.destinations.push_back({key, url, name, name.empty() ? fmt::format("<{}>", display_url(url)) : name,
+                                    ffmpeg::pinned_output(target.value())});
     };
     if (cf_url) {
         consider(*cf_url, "Cloudflare", "cf-url");
@@ -171,7 +174,7 @@ DestinationSet build_destination_set(const std::optional<std::string>& cf_url,
     for (const auto& entry : entries) {
         const auto origin = fmt::format("destinations[{}]", entry.index);
         if (!entry.destination) {
-            set.refused.push_back({origin, entry.problem});
+            set.refused.push_back({origin, entry.problem, entry.problem});
             continue;
         }
         consider(entry.destination->url, entry.destination->name, origin);

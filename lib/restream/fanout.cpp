@@ -34,7 +34,7 @@ void Fanout::start(Entry& entry)
         entry.last_failure = classify_failure(tail, m_masked_source);
         return retry_delay(*entry.last_failure, failures, m_settings.retry, m_rng);
     };
-    auto command = [this, &entry]() -> ffmpeg::NextRun { return {m_command(entry.desired.url), false, {}}; };
+    auto command = [this, &entry]() -> ffmpeg::NextRun { return {m_command(entry.desired), false, {}}; };
     entry.supervisor = std::make_unique<ffmpeg::Supervisor>(entry.label, std::move(command), std::move(settings));
 }
 

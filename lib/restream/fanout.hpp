@@ -52,8 +52,8 @@ struct FanoutEvent {
 // starts only once its previous ffmpeg is gone. Each destination fails and retries on its own.
 class Fanout {
 public:
-    // Builds the argv for one destination URL (a seam: unit tests run a fake ffmpeg).
-    using CommandBuilder = std::function<std::vector<std::string>(const std::string& url)>;
+    // Builds the argv for one destination (a seam: unit tests run a fake ffmpeg).
+    using CommandBuilder = std::function<std::vector<std::string>(const DesiredDestination& destination)>;
 
     Fanout(CommandBuilder command, std::string masked_source, FanoutSettings settings);
     ~Fanout();

@@ -1,12 +1,12 @@
 #include "restream/lists.hpp"
 
 #include "cloud/client.hpp"
+#include "core/file.hpp"
+#include "core/json.hpp"
 #include "core/log.hpp"
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace mtxrelay::restream {
@@ -42,34 +42,44 @@ http::RetryHooks cancellable_hooks(std::function<bool()> cancelled)
 
 core::Result<cloud::Destinations> read_destinations_file(const std::string& path)
 {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-        return core::Failure{core::ErrorKind::invalid, core::errno_message(fmt::format("reading {}", path))};
+    // Opened without blocking: a FIFO in its place must not hold the poller (and so the exit).
+    const auto text = core::read_regular_file(path, k_max_file_bytes);
+    if (!text) {
+        return text.error();
     }
-    std::string text(k_max_file_bytes + 1, '\0');
-    file.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<size_t>(file.gcount()));
-    if (text.size() > k_max_file_bytes) {
-        return core::Failure{core::ErrorKind::invalid, fmt::format("{} is larger than 1 MiB", path)};
+    const auto document = core::parse_json(text.value());
+    if (!document) {
+        return core::Failure{core::ErrorKind::invalid, fmt::format("{} is {}", path, document.error().message)};
     }
-    const auto document = nlohmann::json::parse(text, nullptr, false);
-    if (document.is_discarded()) {
-        return core::Failure{core::ErrorKind::invalid, fmt::format("{} is not valid JSON", path)};
-    }
-    auto parsed = cloud::parse_destinations_json(document);
+    auto parsed = cloud::parse_destinations_json(document.value());
     if (!parsed) {
         return core::Failure{core::ErrorKind::invalid, fmt::format("{}: {}", path, parsed.error().message)};
     }
     return parsed;
 }
 
-DestinationSet ListState::absorb(PollResult result, const cloud::UrlPolicy& policy)
+DestinationSet ListState::absorb(PollResult result, const net::DestinationPolicy& policy)
 {
     if (result.cf_ok) {
         m_cf_url = result.cf_url;
     }
     if (result.list_ok) {
         m_entries = std::move(result.entries);
+    }
+    std::string kept;
+    for (auto& [name, answer] : result.resolved) {
+        const auto previous = m_resolved.find(name);
+        if (answer || previous == m_resolved.end() || !previous->second) {
+            m_resolved.insert_or_assign(name, std::move(answer));
+        } else {
+            kept += (kept.empty() ? "" : "; ") + answer.error().message;
+        }
+    }
+    if (kept != m_kept_text) {
+        if (!kept.empty()) {
+            core::log::warn("keeping the last addresses of hosts that did not resolve now: {}", kept);
+        }
+        m_kept_text = kept;
     }
     std::string problems;
     for (const auto& problem : result.problems) {
@@ -83,7 +93,7 @@ DestinationSet ListState::absorb(PollResult result, const cloud::UrlPolicy& poli
         }
         m_problems_text = problems;
     }
-    auto set = build_destination_set(m_cf_url, m_entries, policy);
+    auto set = build_destination_set(m_cf_url, m_entries, policy, m_resolved);
     for (const auto& destination : set.destinations) {
         register_url_secrets(destination.url);
     }
@@ -102,7 +112,7 @@ DestinationSet ListState::absorb(PollResult result, const cloud::UrlPolicy& poli
 }
 
 PollResult fetch_lists(const ListSources& sources, http::Transport& transport, const http::RetryHooks& hooks,
-                       const std::function<bool()>& cancelled)
+                       const net::Resolver& resolve, const std::function<bool()>& cancelled)
 {
     PollResult result;
     std::optional<cloud::CloudClient> client;
@@ -138,6 +148,7 @@ PollResult fetch_lists(const ListSources& sources, http::Transport& transport, c
             result.problems.push_back(listed.error().message);
         }
     }
+    result.resolved = resolve_names(names_to_resolve(result.cf_url, result.entries, sources.policy), resolve);
     return result;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cloud/types.hpp"
+#include "restream/destination_set.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -20,6 +21,7 @@ struct PollResult {
     std::optional<std::string> cf_url; // none: no Cloudflare destination (disabled or 404)
     bool list_ok = true;
     std::vector<cloud::DestinationEntry> entries;
+    Resolutions resolved;              // the host names of the lists, looked up in this poll
     std::vector<std::string> problems; // why parts failed, for the log
 };
 

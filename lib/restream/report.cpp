@@ -9,6 +9,27 @@ namespace mtxrelay::restream {
 
 namespace {
 
+// What the cloud is told about a failed copy: its class in fixed words. ffmpeg's own message
+// ("Connection refused", "Connection timed out", a server's error text) stays in the relay's
+// log: relayed to whoever controls the destination list, it would tell open ports from closed
+// ones and so turn the relay into a port scanner.
+std::string public_error(const DestinationStatus& d)
+{
+    if (d.last_error.empty()) {
+        return {};
+    }
+    if (d.failure == "source") {
+        return "the relay could not read its own clean stream";
+    }
+    if (d.failure == "connection") {
+        return "the destination could not be reached";
+    }
+    if (d.failure == "auth") {
+        return "the destination refused the stream (check the stream key)";
+    }
+    return "the copy to this destination failed";
+}
+
 std::string display_name(const DestinationStatus& d)
 {
     return d.name.empty() ? fmt::format("dest {} <{}>", d.id, d.url) : fmt::format("dest {} {}", d.id, d.name);
@@ -34,7 +55,7 @@ nlohmann::json status_details(const std::vector<DestinationStatus>& destinations
                                {"name", d.name},
                                {"url", d.url},
                                {"state", d.state},
-                               {"lastError", d.last_error},
+                               {"lastError", public_error(d)},
                                {"retries", d.retries},
                                {"consecutiveFailures", d.failures},
                                {"pid", d.pid ? nlohmann::json(*d.pid) : nlohmann::json(nullptr)},
@@ -50,7 +71,7 @@ nlohmann::json status_details(const std::vector<DestinationStatus>& destinations
     }
     auto refused_list = nlohmann::json::array();
     for (const auto& r : refused) {
-        refused_list.push_back({{"destination", r.label}, {"reason", r.reason}});
+        refused_list.push_back({{"destination", r.label}, {"reason", r.public_reason}});
     }
     return {{"destinations", list},
             {"refused", refused_list},

@@ -16,7 +16,10 @@ std::string overall_status(const std::vector<DestinationStatus>& destinations);
 
 // The status-post details: {"destinations":[{id,name,url,state,lastError,retries,...}],
 // "refused":[{destination,reason}], counts}. URLs are masked already; the cloud client masks
-// the whole payload again before sending.
+// the whole payload again before sending. What the cloud learns is limited on purpose: a
+// failure's class in fixed words (never ffmpeg's connect error) and a refusal's public reason
+// (never how a name resolved), so a destination list cannot be used to probe the relay's
+// network (docs/security.md).
 nlohmann::json status_details(const std::vector<DestinationStatus>& destinations,
                               const std::vector<RefusedDestination>& refused);
 

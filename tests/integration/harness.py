@@ -297,6 +297,7 @@ class HttpResponse:
     status: int
     headers: dict[str, str]
     body: bytes
+    url: str = ""  # after redirects
 
     @property
     def text(self) -> str:
@@ -326,21 +327,37 @@ def http_request(method: str, url: str, body: Any = None, headers: dict[str, str
     req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
     try:
         with _HTTP.open(req, timeout=timeout) as resp:
-            return HttpResponse(resp.status, dict(resp.headers.items()), resp.read())
+            return HttpResponse(resp.status, dict(resp.headers.items()), resp.read(), resp.geturl())
     except urllib.error.HTTPError as err:
-        return HttpResponse(err.code, dict(err.headers.items()), err.read())
+        return HttpResponse(err.code, dict(err.headers.items()), err.read(), err.geturl() or url)
 
 
 def hls_segments(playlist: str) -> list[str]:
-    """Segment URIs of a media playlist (lines after #EXTINF)."""
+    """Segment URIs of a media playlist (lines after #EXTINF), without #EXT-X-GAP ones
+    (MediaMTX pads a new LL-HLS playlist with gaps, which hold no media)."""
     lines = [ln.strip() for ln in playlist.splitlines()]
-    return [lines[i + 1] for i, ln in enumerate(lines[:-1]) if ln.startswith("#EXTINF")]
+    return [lines[i + 1] for i, ln in enumerate(lines[:-1])
+            if ln.startswith("#EXTINF") and not (i > 0 and lines[i - 1] == "#EXT-X-GAP")]
+
+
+def hls_media_playlist(url: str, timeout: float = 5.0) -> tuple[HttpResponse, str]:
+    """GET an HLS playlist as a player would: redirects followed (MediaMTX answers a first
+    request with 302 and a cookie check), and a multivariant playlist's first variant
+    fetched. Returns (the media playlist's response, its URL)."""
+    resp = http_request("GET", url, timeout=timeout)
+    if resp.status == 200 and "#EXT-X-STREAM-INF" in resp.text:
+        lines = [ln.strip() for ln in resp.text.splitlines()]
+        variant = next(lines[i + 1] for i, ln in enumerate(lines[:-1]) if ln.startswith("#EXT-X-STREAM-INF"))
+        media_url = urllib.parse.urljoin(resp.url or url, variant)
+        return http_request("GET", media_url, timeout=timeout), media_url
+    return resp, resp.url or url
 
 
 def wait_for_hls(url: str, min_segments: int = 1, timeout: float = 30.0) -> str:
-    """Wait until the playlist at url answers 200 with >= min_segments segments; return its text."""
+    """Wait until the (media) playlist at url answers 200 with >= min_segments segments;
+    return its text (a multivariant playlist is followed to its first variant)."""
     def ready() -> str | None:
-        resp = http_request("GET", url, timeout=5)
+        resp, _ = hls_media_playlist(url)
         if resp.status == 200 and len(hls_segments(resp.text)) >= min_segments:
             return resp.text
         return None
@@ -587,7 +604,8 @@ class Harness:
         self.grace = grace
         self.workdir = Path(tempfile.mkdtemp(prefix=f"mtxrelay-{safe}-", dir=base))
         self.procs: list[Proc] = []
-        self.nginx: Nginx | None = None  # last started, default server for publish()/record()
+        self.nginx: Nginx | None = None  # last nginx started
+        self.relay: Any = None  # last relay server started (Nginx or MediaMtx): publish()/record()
         self._tracked: set[_Ident] = set()  # spawned, adopted, or seen as descendants
         self._groups: dict[int, int] = {}  # pgid -> leader start_ticks
         self._counter = 0
@@ -846,49 +864,51 @@ class Harness:
         tmp.rename(out)
         return out
 
-    def _rtmp_url(self, app: str, name: str | None, server: "Nginx | None") -> str:
+    def _rtmp_url(self, app: str, name: str | None, server: Any) -> str:
         if app.startswith(("rtmp://", "rtmps://")):
             return app if not name else f"{app.rstrip('/')}/{name}"
-        server = server or self.nginx
+        server = server or self.relay
         if server is None:
-            raise HarnessError("no nginx started: call start_nginx() or pass an rtmp:// URL")
+            raise HarnessError("no relay server started: call start_nginx()/start_mediamtx() or pass an rtmp:// URL")
         if name is None:
             raise HarnessError("a stream name is required with an application name")
         server.prepare_stream(app, name)
         return server.rtmp_url(app, name)
 
     def publish(self, file: str | Path, app: str, name: str | None = None, *, realtime: bool = True,
-                loop: bool = False, server: "Nginx | None" = None, extra_args: Sequence[str] = (),
+                loop: bool | int = False, server: Any = None, extra_args: Sequence[str] = (),
                 proc_name: str = "publish") -> Proc:
-        """ffmpeg [-re] [-stream_loop -1] -i FILE -c copy -f flv <rtmp> (app/name on the
-        harness's nginx, or app given as a full rtmp:// URL). proc.extra['url'] is the URL."""
+        """ffmpeg [-re] [-stream_loop -1] -i FILE -c copy -f flv <rtmp> (app/name, which may
+        carry a query such as "alice/s1?key=K", on the harness's relay server, or app given as
+        a full rtmp:// URL). loop=True repeats the file forever, loop=N plays it N more times.
+        proc.extra['url'] is the URL."""
         url = self._rtmp_url(app, name, server)
         argv = [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "warning"]
         if realtime:
             argv.append("-re")
         if loop:
-            argv += ["-stream_loop", "-1"]
+            argv += ["-stream_loop", "-1" if loop is True else str(int(loop))]
         argv += ["-i", str(file), "-c", "copy", *extra_args, *ffmpeg_rtmp_args(url)]
         proc = self.spawn(argv, name=proc_name)
         proc.extra["url"] = url
         return proc
 
-    def record(self, app: str, name: str | None, out_path: str | Path, *, server: "Nginx | None" = None,
+    def record(self, app: str, name: str | None, out_path: str | Path, *, server: Any = None,
                wait_published: bool = True, timeout: float = 15.0, rw_timeout: float | None = None,
                extra_args: Sequence[str] = (), proc_name: str = "record") -> Proc:
         """ffmpeg reading the stream and copying it to out_path (format from its extension).
 
-        On a harness nginx it first waits until the stream is published (a reader before
-        the publisher is refused with idle_streams off). It ends by itself (rc 0, file
+        On a harness relay server it first waits until the stream is published (a reader
+        before the publisher is refused with idle_streams off, and by MediaMTX). It ends by itself (rc 0, file
         complete) when the publisher leaves an idle_streams-off app; while data flows,
         h.stop(proc) (one SIGINT) finalises the file. On an idle_streams-on app the
         reader hangs after unpublish and signals cannot finalise the file (the 1st
         SIGINT is not seen in a blocked read, the 2nd aborts without the trailer):
         pass rw_timeout (seconds without data -> clean end) there."""
         url = self._rtmp_url(app, name, server)
-        srv = server or (self.nginx if not app.startswith("rtmp") else None)
+        srv = server or (self.relay if not app.startswith("rtmp") else None)
         if wait_published and srv is not None and name is not None:
-            srv.wait_publishing(app, name, timeout)
+            srv.wait_publishing(app, name.split("?", 1)[0], timeout=timeout)
         argv = [FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "warning"]
         if rw_timeout:
             argv += ["-rw_timeout", str(int(rw_timeout * 1_000_000))]
@@ -920,8 +940,16 @@ class Harness:
     def start_nginx(self, apps: Sequence[dict | "App"], **kw: Any) -> "Nginx":
         """Start nginx-rtmp as the MediaMTX stand-in; see Nginx.start for options."""
         ngx = Nginx.start(self, apps, **kw)
-        self.nginx = ngx
+        self.nginx = self.relay = ngx
         return ngx
+
+    def start_mediamtx(self, **kw: Any) -> Any:
+        """Start MediaMTX from the shipped config (skips the test, with the reason, when there
+        is no binary); see backends.MediaMtx.start for options."""
+        import backends  # noqa: PLC0415 - backends imports this module
+        mtx = backends.MediaMtx.start(self, **kw)
+        self.relay = mtx
+        return mtx
 
     def start_devcloud(self, config: dict, *, binary: str | None = None, timeout: float = 10.0,
                        extra_args: Sequence[str] = ()) -> "DevCloud":
@@ -1057,6 +1085,23 @@ def ffprobe_packets(path_or_url: str | Path, select: str = "v:0",
     return data.get("packets", [])
 
 
+def trim_to_first_keyframe(h: "Harness", recording: str | Path) -> Path:
+    """A copy of a recording starting at its first video keyframe (<name>.from-key.flv).
+
+    A reader joining a live RTMP stream on MediaMTX gets audio at once but video only from
+    the next keyframe, so its recording starts with up to one GOP of audio alone: what was
+    published is judged from the first point where a player has both."""
+    recording = Path(recording)
+    keyframes = [float(p["pts_time"]) for p in ffprobe_packets(recording, "v:0")
+                 if "K" in p.get("flags", "") and p.get("pts_time") not in (None, "N/A")]
+    if not keyframes:
+        raise HarnessError(f"{recording} has no video keyframe")
+    out = recording.with_name(recording.stem + ".from-key.flv")
+    h.run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-ss", f"{keyframes[0]:.6f}",
+           "-i", str(recording), "-c", "copy", "-f", "flv", str(out)], timeout=120, name="trim")
+    return out
+
+
 # ---------------------------------------------------------------------------
 # nginx-rtmp, the MediaMTX stand-in
 # ---------------------------------------------------------------------------
@@ -1070,7 +1115,7 @@ _APP_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 # signal dispositions/mask (nginx leaves SIGPIPE ignored) and then EXECS the tool,
 # so the tool keeps the PID nginx signals on unpublish.
 HOOK_WRAPPER = r'''
-import json, os, re, signal, sys, time
+import json, os, re, signal, sys, time, urllib.parse
 
 def main():
     spec_path, app, name = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -1092,7 +1137,9 @@ def main():
             return 0
         groups = m.groups()
     if spec["mtx_env"]:
-        env.update(MTX_PATH=path, MTX_QUERY=query, MTX_SOURCE_TYPE="rtmpConn",
+        # MediaMTX (since v1.18.1) passes the query through Go's url.QueryEscape.
+        env.update(MTX_PATH=path, MTX_QUERY=urllib.parse.quote_plus(query, safe=""),
+                   MTX_SOURCE_TYPE="rtmpConn",
                    MTX_SOURCE_ID="", RTSP_PORT="8554")
         for i, g in enumerate(groups, 1):
             env["G%d" % i] = g or ""
@@ -1127,7 +1174,7 @@ class Hook:
     """An exec_push hook: argv[0] absolute (hooks have no PATH)."""
     argv: list[str]
     env: dict[str, str] = dataclasses.field(default_factory=dict)
-    mtx_env: bool = True  # add MTX_PATH=<app>/<name>, MTX_QUERY, MTX_SOURCE_*, RTSP_PORT, G1..Gn
+    mtx_env: bool = True  # add MTX_PATH=<app>/<name>, MTX_QUERY (encoded), MTX_SOURCE_*, RTSP_PORT, G1..Gn
     path_regex: str | None = None  # MediaMTX path regex without '~'; groups -> G1..Gn
     inherit_env: bool = False  # base env = the test's environment (MediaMTX passes its own)
 
@@ -1168,8 +1215,35 @@ class App:
         return App(hooks=hooks, **spec)
 
 
+def wait_hook_run(server: Any, tool: str, count: int, timeout: float, path: str | None) -> dict:
+    """Wait for the count-th start of `tool` (on `path`) on a relay server (Nginx or MediaMtx);
+    returns its record and adopts the PID for cleanup."""
+    def started() -> dict | None:
+        runs = server.hook_runs(tool, path)
+        return runs[count - 1] if len(runs) >= count else None
+    rec = wait_for(started, timeout, 0.05, f"hook {tool} start #{count}" + (f" on {path}" if path else ""))
+    server.harness.adopt(rec["pid"])
+    return rec
+
+
+def _app_name(app_or_path: str, name: str | None) -> tuple[str, str]:
+    """(app, name) from ("clean", "alice/s1") or from the MediaMTX path "clean/alice/s1"."""
+    if name is not None:
+        return app_or_path, name
+    app, _, rest = app_or_path.partition("/")
+    if not rest:
+        raise ValueError(f"{app_or_path!r} is not a path <app>/<name>")
+    return app, rest
+
+
 class Nginx:
-    """A private nginx-rtmp on loopback; created by Harness.start_nginx()."""
+    """A private nginx-rtmp on loopback; created by Harness.start_nginx().
+
+    Offers the operations of backends.MediaMtx (rtmp_url, hls_url, stream, readers,
+    wait_publishing, wait_unpublished, hook_runs, wait_hook_run, hook_output, stop), taking
+    either (app, name) or a MediaMTX-style path "app/name"."""
+
+    kind = "nginx"
 
     def __init__(self, harness: Harness, apps: list[App], root: Path) -> None:
         self.harness = harness
@@ -1226,9 +1300,9 @@ class Nginx:
             self.proc.send_signal(signal.SIGKILL)
             raise
 
-    def stop(self, timeout: float = 10.0) -> tuple[int, float]:
+    def stop(self, timeout: float = 10.0, check: bool = True) -> tuple[int, float]:
         """SIGINT nginx (fast shutdown); its hooks get the exec kill signal via PDEATHSIG."""
-        return self.harness.stop(self.proc, signal.SIGINT, timeout)
+        return self.harness.stop(self.proc, signal.SIGINT, timeout, check=check)
 
     @property
     def pid(self) -> int:
@@ -1307,8 +1381,9 @@ class Nginx:
         """Base for MediaMTX-shaped HLS URLs (relay-hls-ready --hls-local-base)."""
         return f"http://{LOOPBACK}:{self.http_port}"
 
-    def rtmp_url(self, app: str, name: str) -> str:
+    def rtmp_url(self, app: str, name: str | None = None) -> str:
         """rtmp://127.0.0.1:<port>/<app>/<name> (MediaMTX shape; use ffmpeg_rtmp_args with ffmpeg)."""
+        app, name = _app_name(app, name)
         return f"{self.rtmp_base}/{app}/{name}"
 
     def prepare_stream(self, app: str, name: str) -> None:
@@ -1321,19 +1396,51 @@ class Nginx:
                 if (self.root / sub / app).is_dir():
                     (self.root / sub / app / parent).mkdir(parents=True, exist_ok=True)
 
-    def hls_url(self, app: str, name: str) -> str:
+    def hls_url(self, app: str, name: str | None = None) -> str:
         """http://127.0.0.1:<http_port>/<app>/<name>/index.m3u8 (prepares the dirs)."""
+        app, name = _app_name(app, name)
         self.prepare_stream(app, name)
         return f"{self.http_base}/{app}/{name}/index.m3u8"
 
-    def record_path(self, app: str, name: str) -> Path:
+    def record_path(self, app: str, name: str | None = None) -> Path:
         """Where `record: True` writes <name>.flv (complete after unpublish)."""
+        app, name = _app_name(app, name)
         self.prepare_stream(app, name)
         return self.root / "rec" / app / f"{name}.flv"
 
     # -- observation -------------------------------------------------------
     def error_log_text(self) -> str:
         return self.error_log.read_text("utf-8", "replace") if self.error_log.exists() else ""
+
+    def log_text(self) -> str:
+        """nginx's error log and every hook's output (each hook writes its own file)."""
+        hooks = sorted((self.root / "hooks").glob("*.log"))
+        return self.error_log_text() + "".join(p.read_text("utf-8", "replace") for p in hooks)
+
+    def _hooks_of(self, tool: str) -> list[tuple[str, int]]:
+        return [(app.name, i) for app in self.apps.values() for i, hook in enumerate(app.hooks)
+                if os.path.basename(hook.argv[0]) == tool]
+
+    def hook_runs(self, tool: str, path: str | None = None) -> list[dict]:
+        """Starts of every exec_push hook running `tool`, oldest first; each record has pid,
+        start_ticks, tool, path (<app>/<name>), query, time (like MediaMtx.hook_runs)."""
+        runs = []
+        for app, index in self._hooks_of(tool):
+            for rec in self.hook_starts(app, index):
+                run = {**rec, "tool": tool, "path": f"{rec['app']}/{rec['name']}"}
+                if path is None or run["path"] == path:
+                    runs.append(run)
+        return sorted(runs, key=lambda r: r["time"])
+
+    def wait_hook_run(self, tool: str, count: int = 1, timeout: float = 15.0, path: str | None = None) -> dict:
+        return wait_hook_run(self, tool, count, timeout, path)
+
+    def hook_output(self, tool: str, path: str | None = None) -> str:
+        """Everything the hooks running `tool` printed (all their runs)."""
+        text = "".join(self.hook_text(app, index) for app, index in self._hooks_of(tool))
+        if path:
+            text = "\n".join(ln for ln in text.splitlines() if f"[{path}]" in ln)
+        return text
 
     def hook_log(self, app: str, index: int = 0) -> Path:
         """The file receiving the hook's stdout+stderr (all its runs, appended)."""
@@ -1385,17 +1492,30 @@ class Nginx:
                 }
         return streams
 
-    def stream(self, app: str, name: str) -> dict | None:
-        return self.stat().get(f"{app}/{name}")
+    def stream(self, app: str, name: str | None = None) -> dict | None:
+        """nginx's /stat entry of the stream, plus "readers" (clients that are not the publisher)."""
+        app, name = _app_name(app, name)
+        s = self.stat().get(f"{app}/{name}")
+        if s is not None:
+            s["readers"] = s["nclients"] - (1 if s["publishing"] else 0)
+        return s
 
-    def wait_publishing(self, app: str, name: str, timeout: float = 10.0) -> dict:
+    def readers(self, path: str) -> int:
+        s = self.stream(path)
+        return s["readers"] if s else 0
+
+    def wait_publishing(self, app: str, name: str | None = None, timeout: float = 10.0) -> dict:
         """Wait until someone publishes app/name (like MediaMTX's path becoming available)."""
+        app, name = _app_name(app, name)
+
         def published() -> dict | None:
             s = self.stream(app, name)
             return s if s and s["publishing"] else None
         return wait_for(published, timeout, 0.1, f"{app}/{name} to be published on nginx")
 
-    def wait_unpublished(self, app: str, name: str, timeout: float = 10.0) -> bool:
+    def wait_unpublished(self, app: str, name: str | None = None, timeout: float = 10.0) -> bool:
+        app, name = _app_name(app, name)
+
         def gone() -> bool:
             s = self.stream(app, name)
             return not s or not s["publishing"]
@@ -1450,14 +1570,14 @@ class DevCloud:
         self._admin("POST", "/admin/faults", {"path_prefix": path_prefix, "responses": responses})
 
     def wait_event(self, type: str, predicate: Callable[[dict], bool] | None = None,  # noqa: A002
-                   timeout: float = 10.0) -> dict:
+                   timeout: float = 10.0, interval: float = 0.1) -> dict:
         """Wait for an event of `type` whose body satisfies predicate; returns the event."""
         def match() -> dict | None:
             for ev in self.events(type):
                 if predicate is None or predicate(ev.get("body", {})):
                     return ev
             return None
-        return wait_for(match, timeout, 0.1, f"devcloud event {type}")
+        return wait_for(match, timeout, interval, f"devcloud event {type}")
 
 
 # ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """relay-clean's supervision, driven the way an operator or MediaMTX would and checked by
 what they would notice: the sink receiving video, the stream-status events the cloud got,
-the ffmpeg that is gone. Real ffmpeg, nginx-rtmp (the publisher side), relay-devcloud and
-one-connection ffmpeg RTMP sinks, all on loopback."""
+the ffmpeg that is gone. Real ffmpeg, the relay's RTMP server on the publisher side
+(MediaMTX when a binary is given, and nginx-rtmp), relay-devcloud and one-connection ffmpeg
+RTMP sinks, all on loopback."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import signal
 import time
 
 import harness
-from harness import HarnessTestCase, wait_for
+from backends import RelayTestCase, on_each_backend
+from harness import wait_for
 
 TOKEN = "tok-SENTINEL-c1e4n"
 SINK_KEY = "sinkkey-SENTINEL-93ab"
@@ -22,19 +24,27 @@ def ffmpeg_children(pid: int) -> list[int]:
     return [p for p in harness.descendants(pid) if (harness.proc_info(p) or harness.ProcInfo).comm == "ffmpeg"]
 
 
-class CleanSupervisionTest(HarnessTestCase):
+def start_server(test: RelayTestCase) -> object:
+    """The relay's RTMP server with nothing but a live/ path: MediaMTX without hooks, or nginx."""
+    if test.backend == "mediamtx":
+        return test.h.start_mediamtx(hooks=False)
+    return test.h.start_nginx([{"name": "live"}])
+
+
+@on_each_backend
+class CleanSupervisionTest(RelayTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.cloud = self.h.start_devcloud({"token": TOKEN, "streams": {"alice/s1": {}}})
-        self.ngx = self.h.start_nginx([{"name": "live"}])
+        self.server = start_server(self)
         media = self.h.make_test_media(120, size="640x360", gop_seconds=2)
         self.publisher = self.h.publish(media, "live", "alice/s1")
-        self.ngx.wait_publishing("live", "alice/s1")
+        self.server.wait_publishing("live/alice/s1")
 
     # -- helpers -----------------------------------------------------------
     def start_clean(self, sink_port: int, *extra: str) -> harness.Proc:
         argv = [self.h.bin("relay-clean"), "--user", "alice", "--stream", "s1", "--rtmp-port",
-                str(self.ngx.rtmp_port), "--output", f"rtmp://127.0.0.1:{sink_port}/live/{SINK_KEY}",
+                str(self.server.rtmp_port), "--output", f"rtmp://127.0.0.1:{sink_port}/live/{SINK_KEY}",
                 "--quality", "480p", "--status-interval", "2", *extra]
         return self.h.spawn(argv, env=self.cloud.env(), name="relay-clean")
 
@@ -105,7 +115,14 @@ class CleanSupervisionTest(HarnessTestCase):
         os.kill(self.publisher.pid, signal.SIGSTOP)
         frozen_at = time.monotonic()
         try:
-            clean.wait_for_output(r"no output progress|stalled", timeout=15)
+            if self.backend == "mediamtx":
+                # MediaMTX drops a publisher silent for readTimeout (10 s in mediamtx.yml) and
+                # closes its readers: ffmpeg's input ends before relay-clean's stall timeout.
+                self.server.wait_unpublished("live/alice/s1", timeout=15)
+                clean.wait_for_output(r"input not readable|Input/output error", timeout=15)
+            else:
+                # nginx-rtmp keeps the reader connected and silent: relay-clean's stall detector.
+                clean.wait_for_output(r"no output progress|stalled", timeout=15)
             wait_for(lambda: not harness.pid_alive(encoder[0]), 15 - (time.monotonic() - frozen_at), 0.1,
                      "the stalled ffmpeg to be stopped")
             self.assertLess(time.monotonic() - frozen_at, 15.0)
@@ -168,7 +185,7 @@ class CleanSupervisionTest(HarnessTestCase):
         port = self.h.free_port()
         sink = self.sink(port, "sink")
         dead_cloud = f"http://127.0.0.1:{self.h.free_port()}"
-        argv = [self.h.bin("relay-clean"), "--user", "alice", "--stream", "s1", "--rtmp-port", str(self.ngx.rtmp_port),
+        argv = [self.h.bin("relay-clean"), "--user", "alice", "--stream", "s1", "--rtmp-port", str(self.server.rtmp_port),
                 "--output", f"rtmp://127.0.0.1:{port}/live/{SINK_KEY}", "--quality", "480p", "--cloud-url", dead_cloud]
         clean = self.h.spawn(argv, env={"CLOUD_API_TOKEN": TOKEN}, name="relay-clean")
         self.assert_file_grows(sink.extra["out_path"], timeout=30)
@@ -179,27 +196,28 @@ class CleanSupervisionTest(HarnessTestCase):
         self.assert_clean_logs(clean)
 
 
-class LongGopLiveJoinTest(HarnessTestCase):
+@on_each_backend
+class LongGopLiveJoinTest(RelayTestCase):
     """Glasses space keyframes up to 7 s apart and an RTMP server hands a new reader its video
     from the next keyframe: relay-clean joining such a stream must find the video track at
     once, not fail ffmpeg's 5 s analysis and restart."""
 
     def test_joining_a_stream_with_8_s_keyframe_gaps_goes_active_without_a_restart(self) -> None:
         cloud = self.h.start_devcloud({"token": TOKEN, "streams": {"alice/s1": {}}})
-        ngx = self.h.start_nginx([{"name": "live"}])
+        server = start_server(self)
         media = self.h.make_test_media(60, self.h.path("media", "gop8.flv"), size="640x360", gop_seconds=8)
         keyframes = harness.ffprobe_packets(media, "v:0")
         key_times = [float(p["pts_time"]) for p in keyframes if "K" in p.get("flags", "")]
         gaps = [round(b - a, 3) for a, b in zip(key_times, key_times[1:])]
         self.assertEqual(gaps[:3], [8.0, 8.0, 8.0], "the source must have 8 s keyframe gaps")
         publisher = self.h.publish(media, "live", "alice/s1")
-        ngx.wait_publishing("live", "alice/s1")
+        server.wait_publishing("live/alice/s1")
         port = self.h.free_port()
         sink = self.h.listen_sink(port, app="live", key=SINK_KEY, out_path=self.h.path("sink.flv"))
         # Started right after the first keyframe: the probe, then ffmpeg, each wait about 7 s
         # for the next one.
         clean = self.h.spawn([self.h.bin("relay-clean"), "--user", "alice", "--stream", "s1", "--rtmp-port",
-                              str(ngx.rtmp_port), "--output", f"rtmp://127.0.0.1:{port}/live/{SINK_KEY}",
+                              str(server.rtmp_port), "--output", f"rtmp://127.0.0.1:{port}/live/{SINK_KEY}",
                               "--quality", "480p"], env=cloud.env(), name="relay-clean")
         wait_for(lambda: "active" in [e["body"]["status"] for e in cloud.events("stream-status")], 40, 0.2,
                  "an 'active' stream-status event")

@@ -1,10 +1,14 @@
-"""Self-test of tests/integration/harness.py on real nginx-rtmp and ffmpeg (~30 s).
+"""Self-test of tests/integration/harness.py and backends.py on real nginx-rtmp, MediaMTX
+(when a binary is given) and ffmpeg.
 
-Proves: nginx starts and stops by PID leaving nothing; a published lavfi stream
-reaches a recorder and nginx's HLS over HTTP; an exec_push hook starts on publish
-with the environment we gave it and receives SIGINT when the publisher stops; a
-process ignoring SIGINT (and an orphan that escaped its session) is still ended
-when the harness exits; a failing test still cleans up.
+Proves, on each relay server: it listens on loopback only and stops by PID leaving nothing;
+a published lavfi stream reaches a recorder and HLS over HTTP (MediaMTX: 2 s of track
+analysis, 302 cookie check, LL-HLS parts, fMP4, a reader's video from the next keyframe); a
+hook starts on publish with MediaMTX's environment (MTX_QUERY encoded) and receives SIGINT
+when the publisher stops. On MediaMTX: a hook that exits is restarted after 5 s; MediaMTX
+waits forever for a hook that ignores SIGINT and the harness still ends both. And: a
+process ignoring SIGINT (and an orphan that escaped its session) is still ended when the
+harness exits; a failing test still cleans up.
 """
 
 from __future__ import annotations
@@ -12,16 +16,20 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import sys
 import time
 import unittest
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness as H  # noqa: E402
+from backends import (MEDIAMTX_CHECKED_VERSION, SHIPPED_CONFIG, RelayTestCase, on_each_backend,  # noqa: E402
+                      requires_mediamtx, socket_addresses)
 from harness import Harness, HarnessError, HarnessTestCase  # noqa: E402
 
 PY = H.PYTHON
@@ -255,94 +263,212 @@ class CleanupTests(unittest.TestCase):
             shutil.rmtree(seen["dir"], ignore_errors=True)
 
 
-class NginxTests(HarnessTestCase):
-    """nginx-rtmp as the MediaMTX stand-in."""
+def start_relay(test: RelayTestCase, **nginx_app: object) -> object:
+    """MediaMTX (shipped config, hooks off, anyone may publish) or nginx with one app `live`."""
+    if test.backend == "mediamtx":
+        return test.h.start_mediamtx(hooks=False)
+    return test.h.start_nginx([{"name": "live", **nginx_app}])
 
-    def test_nginx_starts_and_stops_by_pid_leaving_nothing(self) -> None:
-        ngx = self.h.start_nginx([{"name": "live", "hls": True}, {"name": "clean"}])
-        self.assertTrue(H.port_listening(ngx.rtmp_port) and H.port_listening(ngx.http_port))
-        conf = ngx.conf_path.read_text()
-        for line in ("daemon off;", "master_process off;", "exec_kill_signal int;",
-                     f"load_module {H.NGINX_RTMP_MODULE};", f"listen 127.0.0.1:{ngx.rtmp_port};"):
-            self.assertIn(line, conf)
-        self.assertEqual(ngx.stat(), {})
-        self.assertEqual(H.descendants(ngx.pid), [], "single-process nginx has no workers")
-        rc, secs = ngx.stop()
+
+@on_each_backend
+class RelayServerTests(RelayTestCase):
+    """The relay server a test runs against: nginx-rtmp as the stand-in, MediaMTX for real."""
+
+    def test_server_listens_on_loopback_only_and_stops_by_pid_leaving_nothing(self) -> None:
+        if self.backend == "mediamtx":
+            cloud = self.h.start_devcloud({"token": "t0ken-abc", "streams": {}})
+            server = self.h.start_mediamtx(cloud=cloud)
+            self.assertEqual(server.proc.argv[1:], [str(SHIPPED_CONFIG)], "MediaMTX must run the shipped config")
+            ports = {server.rtmp_port, server.hls_port, server.webrtc_port, server.api_port}
+            self.assertEqual(server.version, MEDIAMTX_CHECKED_VERSION,
+                             f"the project is checked against MediaMTX {MEDIAMTX_CHECKED_VERSION}, this is {server.version}:"
+                             " re-check docs/mediamtx.md before moving to it")
+            # Every listener the config opens (RTMP, HLS, WebRTC HTTP + its UDP ICE port, API),
+            # and no other: RTSP, SRT, MoQ, metrics, pprof and playback stay off.
+            expected = {f"tcp 127.0.0.1:{p} LISTEN" for p in ports} | {f"udp 127.0.0.1:{server.webrtc_udp_port}"}
+        else:
+            server = self.h.start_nginx([{"name": "live", "hls": True}, {"name": "clean"}])
+            conf = server.conf_path.read_text()
+            for line in ("daemon off;", "master_process off;", "exec_kill_signal int;",
+                         f"load_module {H.NGINX_RTMP_MODULE};", f"listen 127.0.0.1:{server.rtmp_port};"):
+                self.assertIn(line, conf)
+            self.assertEqual(server.stat(), {})
+            self.assertEqual(H.descendants(server.pid), [], "single-process nginx has no workers")
+            ports = {server.rtmp_port, server.http_port}
+            expected = {f"tcp 127.0.0.1:{p} LISTEN" for p in ports}
+        self.assertEqual(set(socket_addresses(server.pid)), expected)
+        rc, secs = server.stop()
         self.assertEqual(rc, 0)
         self.assertLess(secs, 2.0)
-        self.assertFalse(H.port_listening(ngx.rtmp_port) or H.port_listening(ngx.http_port))
+        self.assertFalse(any(H.port_listening(p) for p in ports))
+        if self.backend == "mediamtx":
+            self.h.stop(cloud.proc)
         self.h.assert_no_survivors()
 
     def test_published_stream_reaches_a_recorder_and_hls_over_http(self) -> None:
-        media = self.h.make_test_media(8)
-        ngx = self.h.start_nginx([{"name": "live", "hls": True}])
-        url = ngx.hls_url("live", "alice/s1")
-        self.assertEqual(url, f"http://127.0.0.1:{ngx.http_port}/live/alice/s1/index.m3u8")
+        media = self.h.make_test_media(10, gop_seconds=2)
+        server = start_relay(self, hls=True)
+        url = server.hls_url("live/alice/s1")
+        self.assertEqual(url, f"{server.http_base}/live/alice/s1/index.m3u8")
         t0 = time.monotonic()
         pub = self.h.publish(media, "live", "alice/s1")
-        ngx.wait_publishing("live", "alice/s1")
+        server.wait_publishing("live/alice/s1")
+        available_after = time.monotonic() - t0
         out = self.h.path("recorded.flv")
         rec = self.h.record("live", "alice/s1", out)
         playlist = H.wait_for_hls(url, min_segments=2, timeout=20)
         hls_after = time.monotonic() - t0
-        self.assertEqual(ngx.stream("live", "alice/s1")["video"]["codec"], "H264")
-        segment = H.http_request("GET", url.rsplit("/", 1)[0] + "/" + H.hls_segments(playlist)[0])
+        resp, media_url = H.hls_media_playlist(url)
+        segment = H.http_request("GET", urllib.parse.urljoin(media_url, H.hls_segments(playlist)[0]))
         self.assertEqual(segment.status, 200)
-        self.assertEqual(segment.body[:1], b"\x47", "an MPEG-TS segment")
+        if self.backend == "mediamtx":
+            # MediaMTX reads a new RTMP publisher for 2 s of its media to find the tracks (and
+            # drops what it read): with -re the path is available no sooner than that.
+            self.assertGreaterEqual(available_after, 1.9)
+            self.assertEqual([t["codec"] for t in server.stream("live/alice/s1")["tracks"]], ["H264", "MPEG-4 Audio"])
+            first = H.http_request("GET", url, timeout=5)  # redirects followed: look at the first hop
+            self.assertTrue(first.url.endswith("?cookieCheck=1"), f"no 302 cookie check: {first.url}")
+            self.assertIn("#EXT-X-PART:", resp.text, "MediaMTX serves low-latency HLS (parts)")
+            self.assertIn(b"ftyp" if b"ftyp" in segment.body[:64] else b"moof", segment.body[:64], "an fMP4 segment")
+        else:
+            self.assertEqual(server.stream("live/alice/s1")["video"]["codec"], "H264")
+            self.assertEqual(segment.body[:1], b"\x47", "an MPEG-TS segment")
         self.assertEqual(pub.wait(20), 0, pub.tail())
-        # idle_streams off (MediaMTX-like): the reader is disconnected, ends cleanly.
+        # Readers are closed when the publisher leaves (nginx: idle_streams off): ends cleanly.
         self.assertEqual(rec.wait(10), 0, rec.tail())
         probe = H.ffprobe_json(out)
         codecs = sorted(s["codec_name"] for s in probe["streams"])
         self.assertEqual(codecs, ["aac", "h264"])
         self.assertGreater(float(probe["format"]["duration"]), 3.0)
-        self.assertEqual(ngx.stream("live", "alice/s1"), None)
-        print(f"\n  HLS playlist with 2 segments {hls_after:.1f}s after publish start",
-              file=sys.stderr)
+        first_audio = float(H.ffprobe_packets(out, "a:0")[0]["pts_time"])
+        first_video = float(H.ffprobe_packets(out, "v:0")[0]["pts_time"])
+        if self.backend == "mediamtx":
+            # A reader joining mid-GOP gets audio at once and video from the next keyframe.
+            self.assertGreater(first_video - first_audio, 0.1, (first_audio, first_video))
+        self.assertFalse((server.stream("live/alice/s1") or {}).get("publishing"))
+        print(f"\n  {self.backend}: path available {available_after:.1f} s, HLS with 2 segments"
+              f" {hls_after:.1f} s after publish start; recording: video starts"
+              f" {first_video - first_audio:+.2f} s after audio", file=sys.stderr)
 
-    def test_exec_push_hook_gets_env_and_sigint_when_publisher_stops(self) -> None:
+    def test_a_hook_gets_the_mediamtx_environment_and_sigint_when_the_publisher_stops(self) -> None:
         media = self.h.make_test_media(4)
         script = self.h.path("hook_program.py")
         script.write_text(HOOK_PROGRAM)
-        ngx = self.h.start_nginx([{
-            "name": "live",
-            "exec_push": [
-                {"argv": [PY, str(script), "two words", "$name", ">not-a-redirect"],
-                 "env": {"CLOUD_API_URL": "http://127.0.0.1:9/x", "EXTRA": "a b;c"},
-                 "path_regex": r"^live/([^/]+)/([^/]+)$"},
-                # python ignores SIGPIPE itself: look at a plain program's dispositions
-                {"argv": ["/bin/grep", "^SigIgn", "/proc/self/status"]},
-            ],
-        }])
-        pub = self.h.publish(media, "live", "alice/s1", loop=True)
-        start = ngx.wait_hook_started("live", timeout=10)
-        H.wait_for(lambda: hook_events(ngx.hook_text("live")), 5, message="hook's first log line")
-        started = hook_events(ngx.hook_text("live"))[0]
+        query = "key=k1&x=%&u=\u00fc"
+        if self.backend == "mediamtx":
+            server = self.h.start_mediamtx(hooks=False, env={"CLOUD_API_URL": "http://127.0.0.1:9/x",
+                                                             "EXTRA": "a b;c"})
+            live = next(i["name"] for i in server.api("GET", "/v3/config/paths/list")["items"]
+                        if i["name"].startswith("~^live/"))
+            # The stand-in hooks replace the shipped ones through the control API.
+            server.api("PATCH", f"/v3/config/paths/patch/{urllib.parse.quote(live, safe='')}", {
+                "runOnAvailable": f"{PY} {script} 'two words' $G1 >not-a-redirect",
+                "runOnOnline": "grep -E ^Sig(Ign|Blk) /proc/self/status"})
+        else:
+            server = self.h.start_nginx([{
+                "name": "live",
+                "exec_push": [
+                    {"argv": [PY, str(script), "two words", "$name", ">not-a-redirect"],
+                     "env": {"CLOUD_API_URL": "http://127.0.0.1:9/x", "EXTRA": "a b;c"},
+                     "path_regex": r"^live/([^/]+)/([^/]+)$"},
+                    # python ignores SIGPIPE itself: look at a plain program's dispositions
+                    {"argv": ["/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"]},
+                ],
+            }])
+        pub = self.h.publish(media, "live", f"alice/s1?{query}", loop=True)
+        tool = os.path.basename(PY)
+        start = server.wait_hook_run(tool, timeout=15)
+        H.wait_for(lambda: hook_events(server.hook_output(tool) or server.log_text()), 5,
+                   message="hook's first log line")
+        started = hook_events(server.log_text())[0]
         self.assertEqual(started["event"], "started")
-        self.assertEqual(started["pid"], start["pid"], "the wrapper must exec (same PID)")
-        self.assertEqual(started["ppid"], ngx.pid, "nginx itself forked the hook")
-        self.assertEqual(started["argv"], ["two words", "$name", ">not-a-redirect"])
+        self.assertEqual(started["pid"], start["pid"])
         env = started["env"]
         self.assertEqual((env["MTX_PATH"], env["G1"], env["G2"]), ("live/alice/s1", "alice", "s1"))
+        # MediaMTX (v1.18.1+) URL-encodes the publisher's query once more: Go's url.QueryEscape.
+        self.assertEqual(env["MTX_QUERY"], urllib.parse.quote_plus(query, safe=""))
+        self.assertEqual(env["MTX_SOURCE_TYPE"], "rtmpConn")
         self.assertEqual(env["CLOUD_API_URL"], "http://127.0.0.1:9/x")
         self.assertEqual(env["EXTRA"], "a b;c")
-        self.assertNotIn("PATH", env, "nginx gives hooks a near-empty environment")
-        sigign = H.wait_for(lambda: ngx.hook_text("live", 1).split(), 5, message="grep hook")
-        self.assertEqual(int(sigign[1], 16), 0, "wrapper resets nginx's ignored SIGPIPE")
-        self.assertIn("hook stdout line", ngx.hook_text("live"))
+        if self.backend == "mediamtx":
+            self.assertEqual(started["ppid"], server.pid, "MediaMTX itself forked the hook")
+            self.assertEqual(start["pgrp"], start["pid"], "each hook leads its own process group")
+            # Split like a shell, $G1 expanded by MediaMTX, run without one.
+            self.assertEqual(started["argv"], ["two words", "alice", ">not-a-redirect"])
+            self.assertEqual(env["PATH"].split(":")[0], str(H.Harness.bin_dir()), "our tools first on PATH")
+        else:
+            self.assertEqual(started["ppid"], server.pid, "nginx itself forked the hook")
+            self.assertEqual(started["argv"], ["two words", "$name", ">not-a-redirect"])
+            self.assertNotIn("PATH", env, "nginx gives hooks a near-empty environment")
+        masks = H.wait_for(lambda: dict(re.findall(r"^(Sig(?:Ign|Blk)):\s*(\w+)", server.log_text(), re.M)), 5,
+                           message="the grep hook's output")
+        self.assertEqual(int(masks["SigIgn"], 16), 0, "hooks start with no signal ignored")
+        self.assertEqual(int(masks["SigBlk"], 16), 0, "hooks start with no signal blocked")
+        self.assertIn("hook stdout line", server.log_text())
 
         t_stop = time.monotonic()
         rc, _ = self.h.stop(pub)
-        H.wait_for(lambda: any(e["event"] == "signal" for e in hook_events(ngx.hook_text("live"))),
-                   5, message="hook to log the signal it received")
-        got = [e for e in hook_events(ngx.hook_text("live")) if e["event"] == "signal"][0]
+        H.wait_for(lambda: any(e["event"] == "signal" for e in hook_events(server.log_text())),
+                   10, message="hook to log the signal it received")
+        got = [e for e in hook_events(server.log_text()) if e["event"] == "signal"][0]
         self.assertEqual(got["signal"], "SIGINT")
-        H.wait_for(lambda: not H.pid_alive(start["pid"], start["start_ticks"]), 5,
-                   message="hook to exit")
-        print(f"\n  hook exited {time.monotonic() - t_stop:.2f}s after SIGINT to the publisher"
+        H.wait_for(lambda: not H.pid_alive(start["pid"], start["start_ticks"]), 5, message="hook to exit")
+        print(f"\n  {self.backend}: hook exited {time.monotonic() - t_stop:.2f}s after SIGINT to the publisher"
               f" (publisher rc {rc})", file=sys.stderr)
-        self.assertIn("exec: terminating child", ngx.error_log_text())
+        if self.backend == "nginx":
+            self.assertIn("exec: terminating child", server.error_log_text())
 
+
+@requires_mediamtx
+class MediaMtxHookTests(HarnessTestCase):
+    """What MediaMTX does with hooks that exit or ignore SIGINT, and what the harness does then."""
+
+    def start(self, h: Harness, command: str, restart: bool) -> object:
+        mtx = h.start_mediamtx(hooks=False)
+        live = next(i["name"] for i in mtx.api("GET", "/v3/config/paths/list")["items"]
+                    if i["name"].startswith("~^live/"))
+        mtx.api("PATCH", f"/v3/config/paths/patch/{urllib.parse.quote(live, safe='')}",
+                {"runOnAvailable": command, "runOnAvailableRestart": restart})
+        return mtx
+
+    def test_a_hook_that_exits_is_restarted_after_5_s(self) -> None:
+        script = self.h.path("short_hook.py")
+        script.write_text("import json, sys, time\n"
+                          "time.sleep(1)\n"
+                          "sys.stderr.write(json.dumps({'event': 'exit', 'at': time.time()}) + '\\n')\n"
+                          "sys.exit(3)\n")
+        mtx = self.start(self.h, f"{PY} {script}", restart=True)
+        self.h.publish(self.h.make_test_media(4), "live", "alice/s1", loop=True)
+        first = mtx.wait_hook_run(os.path.basename(PY), 1, timeout=15)
+        second = mtx.wait_hook_run(os.path.basename(PY), 2, timeout=20)
+        exited_at = hook_events(mtx.log_text())[0]["at"]
+        pause = second["time"] - exited_at
+        self.assertNotEqual(first["pid"], second["pid"])
+        self.assertGreaterEqual(pause, 4.9, "MediaMTX waits a fixed 5 s before restarting a hook")
+        self.assertIn("runOnAvailable command exited: command exited with code 0", mtx.log_text(),
+                      "MediaMTX v1.20.1 discards a hook's exit code (it logs 0 for exit 3)")
+        print(f"\n  restarted {pause:.2f} s after it exited", file=sys.stderr)
+
+    def test_mediamtx_waits_forever_for_a_hook_that_ignores_sigint_the_harness_ends_it(self) -> None:
+        seen: dict = {}
+        with Harness("mediamtx-stubborn-hook") as h:
+            mtx = self.start(h, f"{PY} -c 'import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN);"
+                                " print(\"stubborn hook ready\", flush=True); time.sleep(120)'", restart=False)
+            h.publish(h.make_test_media(4), "live", "alice/s1", loop=True)
+            hook = mtx.wait_hook_run(os.path.basename(PY), timeout=15)
+            H.wait_for(lambda: "stubborn hook ready" in mtx.log_text(), 15, message="the hook to ignore SIGINT")
+            mtx.proc.send_signal(signal.SIGINT)
+            H.wait_for(lambda: "waiting for running hooks" in mtx.log_text(), 10, message="MediaMTX to shut down")
+            time.sleep(3)
+            seen = {"mediamtx": mtx.pid, "hook": hook["pid"], "log": mtx.log_text()}
+            self.assertTrue(mtx.proc.alive(), "MediaMTX stopped waiting for its hook")
+            self.assertTrue(H.pid_alive(hook["pid"], hook["start_ticks"]), "the hook ignored SIGINT")
+        # The harness's exit: SIGINT, grace, SIGKILL to MediaMTX, the hook and the rest.
+        self.assertIsNone(H.pid_state(seen["mediamtx"]))
+        self.assertIsNone(H.pid_state(seen["hook"]), "the harness ends a hook MediaMTX left behind")
+
+
+class ListenSinkTests(HarnessTestCase):
     def test_listen_sink_receives_one_connection(self) -> None:
         media = self.h.make_test_media(2)
         sink = self.h.listen_sink(app="ingest", key="k1")

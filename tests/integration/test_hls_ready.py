@@ -1,5 +1,6 @@
-"""relay-hls-ready against real HLS on loopback: nginx-rtmp's HLS (served by nginx over HTTP)
-stands in for MediaMTX's, relay-devcloud for the cloud.
+"""relay-hls-ready against real HLS on loopback: MediaMTX's HLS (LL-HLS, fMP4, its cookie
+check and session), when a MediaMTX binary is given, and nginx-rtmp's (MPEG-TS files served
+by nginx); relay-devcloud for the cloud.
 
 What a user would notice:
 - hls-ready reaches the cloud only once the playlist lists two segments (the event's
@@ -8,8 +9,10 @@ What a user would notice:
 - with no stream it gives up after --timeout with a clear error, exit != 0, no POST;
 - SIGINT/SIGTERM while waiting ends it at once with 130, no POST;
 - --dry-run shows what it would poll and send, token masked, and sends nothing;
-- MediaMTX's HLS shape (302 cookie check, multivariant -> media playlist, fMP4 init,
-  LL-HLS parts) through the real libcurl transport, with the POST retried on a 500.
+- MediaMTX's HLS shape (302 cookie check on the multivariant playlist, then a session
+  cookie every later request needs, fMP4 init, LL-HLS parts, #EXT-X-GAP padding) through
+  the real libcurl transport, with the POST retried on a 500, against an in-process fake
+  that fails each of those the way MediaMTX does (for machines without MediaMTX).
 No token ever reaches stderr or stdout.
 """
 
@@ -20,18 +23,21 @@ import signal
 import socket
 import threading
 import time
+import urllib.parse
+import uuid
 from pathlib import Path
 
 import harness
-from harness import FFMPEG, HarnessTestCase, ffmpeg_rtmp_args, hls_segments, http_request
+from backends import RelayTestCase, on_each_backend
+from harness import FFMPEG, HarnessTestCase, ffmpeg_rtmp_args, hls_media_playlist, hls_segments, http_request
 
 TOKEN = "tok-SENTINEL-hls-4e1b"
 CONFIG = {"token": TOKEN, "streams": {"alice/s1": {"cf_url": "rtmps://cf.example.invalid/live/k-SENTINEL-cf"}}}
 PUBLIC_HLS = "https://relay1.example.test:8443"
 PUBLIC_WEBRTC = "https://relay1.example.test:8889"
 HLS_READY = "/api/rtmp-relay/hls-ready"
-# nginx-rtmp (hls_nested on, app "clean", name "alice/s1") serves clean/alice/s1/index.m3u8;
-# written with the other placeholders to prove they expand as documented.
+# MediaMTX serves clean/alice/s1/index.m3u8, and so does nginx-rtmp (hls_nested on, app
+# "clean", name "alice/s1"); written with the other placeholders to prove they expand as documented.
 TEMPLATE = "{base}/clean/{user}/{stream}/index.m3u8"
 
 
@@ -43,10 +49,13 @@ def hook_env(cloud: harness.DevCloud, **extra: str) -> dict[str, str]:
 
 
 class PlaylistWatcher(threading.Thread):
-    """Polls a playlist over HTTP every 20 ms and records when it first lists >= 2 segments,
-    with the playlist file's mtime then (when nginx wrote it: a precise lower bound)."""
+    """Polls a playlist over HTTP every 20 ms and records when it first lists >= 2 segments
+    and a lower bound of when that happened: with nginx the playlist file's mtime (when nginx
+    wrote it); with MediaMTX, which keeps playlists in memory, the moment the last look that
+    still saw fewer than 2 segments was answered. The media playlist of a multivariant one
+    is looked up once and then polled in the same HLS session."""
 
-    def __init__(self, url: str, path: Path) -> None:
+    def __init__(self, url: str, path: Path | None) -> None:
         super().__init__(daemon=True)
         self.url, self.path = url, path
         self.seen_ms: float | None = None
@@ -54,28 +63,43 @@ class PlaylistWatcher(threading.Thread):
         self.stop_event = threading.Event()
 
     def run(self) -> None:
+        media_url: str | None = None
+        short_ms: float | None = None  # the last answer that listed fewer than 2 segments
         while not self.stop_event.is_set() and self.seen_ms is None:
             try:
-                resp = http_request("GET", self.url, timeout=2)
-                if resp.status == 200 and len(hls_segments(resp.text)) >= 2:
-                    mtime_ns = self.path.stat().st_mtime_ns
-                    # The file on disk is the one served unless nginx rewrote it meanwhile.
-                    if len(hls_segments(self.path.read_text())) == len(hls_segments(resp.text)):
-                        self.written_ms = mtime_ns / 1e6
+                if media_url is None:
+                    resp, found = hls_media_playlist(self.url, timeout=2)
+                    media_url = found if resp.status == 200 else None
+                else:
+                    resp = http_request("GET", media_url, timeout=2)
+                listed = len(hls_segments(resp.text)) if resp.status == 200 else 0
+                if listed < 2:
+                    short_ms = time.time() * 1000
+                else:
                     self.seen_ms = time.time() * 1000
+                    if self.path is None:
+                        self.written_ms = short_ms
+                    elif len(hls_segments(self.path.read_text())) == listed:
+                        # The file on disk is the one served unless nginx rewrote it meanwhile.
+                        self.written_ms = self.path.stat().st_mtime_ns / 1e6
                     return
             except OSError:
                 pass
             time.sleep(0.02)
 
 
-class HlsReadyNginxTest(HarnessTestCase):
+@on_each_backend
+class HlsReadyTest(RelayTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.cloud = self.h.start_devcloud(CONFIG)
-        self.ngx = self.h.start_nginx([{"name": "clean", "hls": True, "hls_fragment": "2s"}])
-        self.playlist_url = self.ngx.hls_url("clean", "alice/s1")
-        self.playlist_file = self.ngx.root / "hls" / "clean" / "alice" / "s1" / "index.m3u8"
+        if self.backend == "mediamtx":
+            self.server = self.h.start_mediamtx(hooks=False)
+            self.playlist_file = None
+        else:
+            self.server = self.h.start_nginx([{"name": "clean", "hls": True, "hls_fragment": "2s"}])
+            self.playlist_file = self.server.root / "hls" / "clean" / "alice" / "s1" / "index.m3u8"
+        self.playlist_url = self.server.hls_url("clean/alice/s1")
 
     def publish_live(self) -> harness.Proc:
         """A real-time lavfi stream with a keyframe exactly every 2 s (30 fps, GOP 60)."""
@@ -84,11 +108,11 @@ class HlsReadyNginxTest(HarnessTestCase):
                 "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
                 "-g", "60", "-keyint_min", "60", "-sc_threshold", "0", "-c:a", "aac", "-b:a", "64k",
-                *ffmpeg_rtmp_args(self.ngx.rtmp_url("clean", "alice/s1"))]
+                *ffmpeg_rtmp_args(self.server.rtmp_url("clean/alice/s1"))]
         return self.h.spawn(argv, name="publish")
 
     def start_tool(self, *args: str, **env: str) -> harness.Proc:
-        settings = {"RELAY_HLS_LOCAL_BASE": self.ngx.http_base, "RELAY_HLS_TEMPLATE": TEMPLATE,
+        settings = {"RELAY_HLS_LOCAL_BASE": self.server.http_base, "RELAY_HLS_TEMPLATE": TEMPLATE,
                     "RELAY_PUBLIC_HLS_BASE": PUBLIC_HLS, "RELAY_PUBLIC_WEBRTC_BASE": PUBLIC_WEBRTC}
         full_env = hook_env(self.cloud, **{**settings, **env})
         return self.h.spawn([self.h.bin("relay-hls-ready"), *args], env=full_env, inherit_env=False,
@@ -107,21 +131,22 @@ class HlsReadyNginxTest(HarnessTestCase):
         watcher.join(10)
         self.assertEqual(rc, 0, tool.tail())
         self.assertIsNotNone(watcher.seen_ms, "the test never saw 2 segments listed")
-        self.assertIsNotNone(watcher.written_ms, "could not read when nginx wrote the 2-segment playlist")
+        self.assertIsNotNone(watcher.written_ms, "could not tell when the playlist came to list 2 segments")
 
         events = self.cloud.events("hls-ready")
         self.assertEqual(len(events), 1, events)
         received = events[0]["received_at_ms"]
         self.assertGreaterEqual(
             received, watcher.written_ms,
-            f"hls-ready arrived {watcher.written_ms - received:.0f} ms before nginx listed 2 segments")
+            f"hls-ready arrived {watcher.written_ms - received:.0f} ms before {self.backend} listed 2 segments")
         self.assertEqual(len(self.hls_ready_requests()), 1)
 
         body = events[0]["body"]
         self.assertEqual(body, {"userId": "alice", "streamId": "s1",
                                 "hlsUrl": f"{PUBLIC_HLS}/clean/alice/s1/index.m3u8",
                                 "webrtcUrl": f"{PUBLIC_WEBRTC}/clean/alice/s1/whep"})
-        self.assertNotIn(str(self.ngx.http_port), repr(body), "the local URL leaked into the announcement")
+        local_port = str(urllib.parse.urlsplit(self.server.http_base).port)
+        self.assertNotIn(local_port, repr(body), "the local URL leaked into the announcement")
         self.assertIn("hls-ready sent", tool.stderr_text())
         harness.assert_no_secrets(tool, [TOKEN])
 
@@ -182,15 +207,25 @@ class HlsReadyNginxTest(HarnessTestCase):
 
 
 class FakeMediaMtxHls:
-    """An in-process HTTP server on 127.0.0.1 shaped like MediaMTX's HLS (low-latency variant):
-    every request without the session cookie gets a 302 to itself that sets it; index.m3u8 is
-    a multivariant playlist; the media playlist is fMP4 with #EXT-X-MAP and LL-HLS parts and
-    lists one more full segment every `segment_s` seconds."""
+    """An in-process HTTP server on 127.0.0.1 shaped like MediaMTX v1.20.1's HLS (low-latency
+    variant; internal/servers/hls/http_server.go), each step failing the way MediaMTX fails:
+    - index.m3u8 without ?cookieCheck=1 answers 302 to index.m3u8?cookieCheck=1 and sets the
+      cookie `cookieCheck=1` (Secure, Partitioned);
+    - index.m3u8?cookieCheck=1 opens a session: with the cookie, the session rides in the
+      cookie `hlsSession` (then the playlist's URIs carry none); without it, in `?session=`;
+    - every other resource needs that session (cookie or query) and answers 401 without it:
+      a new request, not a redirect, so a client must keep cookies between requests;
+    - the media playlist is fMP4 with #EXT-X-MAP and LL-HLS parts, padded at the start with
+      #EXT-X-GAP segments (which answer 401), and lists one more full segment every
+      `segment_s` seconds."""
+
+    WINDOW = 7  # hlsSegmentCount
 
     def __init__(self, segment_s: float = 1.0) -> None:
         self.started = time.monotonic()
         self.segment_s = segment_s
-        self.log: list[tuple[str, bool]] = []  # (path, had cookie)
+        self.session = str(uuid.uuid4())
+        self.log: list[tuple[str, int]] = []  # (path with query, status)
         self.two_listed_ms: float | None = None
         fake = self
 
@@ -213,55 +248,67 @@ class FakeMediaMtxHls:
     def segments(self) -> int:
         return int((time.monotonic() - self.started) / self.segment_s)
 
-    def media_playlist(self) -> str:
+    def media_playlist(self, suffix: str) -> str:
         n = self.segments()
-        lines = ["#EXTM3U", "#EXT-X-VERSION:9", "#EXT-X-TARGETDURATION:1",
+        lines = ["#EXTM3U", "#EXT-X-VERSION:10", "#EXT-X-TARGETDURATION:1",
                  "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.5",
                  "#EXT-X-PART-INF:PART-TARGET=0.2", "#EXT-X-MEDIA-SEQUENCE:0",
-                 '#EXT-X-MAP:URI="x_video1_init.mp4"']
-        for i in range(n):
-            lines += [f'#EXT-X-PART:DURATION=0.2,URI="x_video1_part{i}.mp4",INDEPENDENT=YES',
-                      "#EXTINF:1.00000,", f"x_video1_seg{i}.mp4"]
-        lines += [f'#EXT-X-PART:DURATION=0.2,URI="x_video1_part{n}.mp4",INDEPENDENT=YES',
-                  f'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="x_video1_part{n + 1}.mp4"']
+                 f'#EXT-X-MAP:URI="x_video1_init.mp4{suffix}"']
+        for _ in range(max(0, self.WINDOW - n)):
+            lines += ["#EXT-X-GAP", "#EXTINF:1.00000,", "gap.mp4"]
+        for i in range(max(0, n - self.WINDOW), n):
+            lines += [f'#EXT-X-PART:DURATION=0.2,URI="x_video1_part{i}.mp4{suffix}",INDEPENDENT=YES',
+                      "#EXTINF:1.00000,", f"x_video1_seg{i}.mp4{suffix}"]
+        lines += [f'#EXT-X-PART:DURATION=0.2,URI="x_video1_part{n}.mp4{suffix}",INDEPENDENT=YES',
+                  f'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="x_video1_part{n + 1}.mp4{suffix}"']
         if n >= 2 and self.two_listed_ms is None:
             self.two_listed_ms = time.time() * 1000
         return "\r\n".join(lines) + "\r\n"
 
-    def handle(self, req: http.server.BaseHTTPRequestHandler) -> None:
-        has_cookie = "mtx-session=abc" in (req.headers.get("Cookie") or "")
-        self.log.append((req.path, has_cookie))
-        if not has_cookie:
-            req.send_response(302)
-            req.send_header("Location", req.path)
-            req.send_header("Set-Cookie", "mtx-session=abc; Path=/")
-            req.send_header("Content-Length", "0")
-            req.end_headers()
-            return
-        path = req.path.split("?", 1)[0]
-        body: bytes | None = None
-        if path == "/clean/alice/s1/index.m3u8":
-            body = ("#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-INDEPENDENT-SEGMENTS\n\n"
-                    '#EXT-X-STREAM-INF:BANDWIDTH=1200000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=320x240\n'
-                    "video1_stream.m3u8\n").encode()
-        elif path == "/clean/alice/s1/video1_stream.m3u8":
-            body = self.media_playlist().encode()
-        elif path == "/clean/alice/s1/x_video1_init.mp4" or (
-                path.startswith("/clean/alice/s1/x_video1_seg") and int(path[28:-4]) < self.segments()):
-            body = b"\0\0\0\x18ftypmp42" + bytes(1000)
-        if body is None:
-            req.send_response(404)
-            req.send_header("Content-Length", "0")
-            req.end_headers()
-            return
-        req.send_response(200)
+    def reply(self, req: http.server.BaseHTTPRequestHandler, status: int, body: bytes = b"",
+              headers: dict[str, str] | None = None) -> None:
+        self.log.append((req.path, status))
+        req.send_response(status)
+        for name, value in (headers or {}).items():
+            req.send_header(name, value)
         req.send_header("Content-Length", str(len(body)))
         req.end_headers()
         req.wfile.write(body)
 
+    def handle(self, req: http.server.BaseHTTPRequestHandler) -> None:
+        parts = urllib.parse.urlsplit(req.path)
+        query = urllib.parse.parse_qs(parts.query)
+        cookies = req.headers.get("Cookie") or ""
+        flags = "; HttpOnly; Secure; SameSite=None; Partitioned"
+        if parts.path == "/clean/alice/s1/index.m3u8":
+            if query.get("cookieCheck") != ["1"]:
+                return self.reply(req, 302, headers={"Location": f"{parts.path}?cookieCheck=1",
+                                                     "Set-Cookie": f"cookieCheck=1{flags}"})
+            in_cookie = "cookieCheck=1" in cookies
+            suffix = "" if in_cookie else f"?session={self.session}"
+            body = ("#EXTM3U\n#EXT-X-VERSION:10\n#EXT-X-INDEPENDENT-SEGMENTS\n\n"
+                    '#EXT-X-STREAM-INF:BANDWIDTH=1200000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=320x240\n'
+                    f"video1_stream.m3u8{suffix}\n").encode()
+            headers = {"Set-Cookie": f"hlsSession={self.session}{flags}"} if in_cookie else {}
+            return self.reply(req, 200, body, headers)
+        in_session = f"hlsSession={self.session}" in cookies or query.get("session") == [self.session]
+        if not in_session:
+            return self.reply(req, 401, b"authentication error")
+        suffix = "" if f"hlsSession={self.session}" in cookies else f"?session={self.session}"
+        body: bytes | None = None
+        if parts.path == "/clean/alice/s1/video1_stream.m3u8":
+            body = self.media_playlist(suffix).encode()
+        elif parts.path == "/clean/alice/s1/x_video1_init.mp4" or (
+                parts.path.startswith("/clean/alice/s1/x_video1_seg")
+                and int(parts.path[len("/clean/alice/s1/x_video1_seg"):-4]) < self.segments()):
+            body = b"\0\0\0\x18ftypmp42" + bytes(1000)
+        if body is None:
+            return self.reply(req, 404)
+        return self.reply(req, 200, body)
+
 
 class HlsReadyMediaMtxShapeTest(HarnessTestCase):
-    def test_cookie_check_multivariant_fmp4_and_a_retried_post(self) -> None:
+    def test_cookie_check_session_multivariant_fmp4_gaps_and_a_retried_post(self) -> None:
         cloud = self.h.start_devcloud(CONFIG)
         cloud.add_faults(HLS_READY, [{"status": 500}])
         fake = FakeMediaMtxHls()
@@ -281,13 +328,15 @@ class HlsReadyMediaMtxShapeTest(HarnessTestCase):
         self.assertEqual(events[0]["body"]["webrtcUrl"], "http://127.0.0.1:8889/clean/alice/s1/whep")
         self.assertNotIn("dashUrl", events[0]["body"])
 
-        # Every resource was first refused with the 302, then fetched with the cookie.
-        served = [path for path, had_cookie in fake.log if had_cookie]
-        refused = [path for path, had_cookie in fake.log if not had_cookie]
-        self.assertEqual(sorted(set(served)), sorted(set(refused)))
-        self.assertIn("/clean/alice/s1/video1_stream.m3u8", served)
-        self.assertIn("/clean/alice/s1/x_video1_init.mp4", served)
-        self.assertFalse([p for p in served if "_part" in p], "LL-HLS parts are not segments")
+        # The cookie check redirected the multivariant playlist; after it every request was
+        # inside the session (cookie kept between requests): no 401, no gap segment fetched.
+        paths = [urllib.parse.urlsplit(p).path for p, _ in fake.log]
+        self.assertIn(("/clean/alice/s1/index.m3u8", 302), [(urllib.parse.urlsplit(p).path, st) for p, st in fake.log])
+        self.assertEqual([p for p, st in fake.log if st == 401], [], fake.log)
+        self.assertIn("/clean/alice/s1/video1_stream.m3u8", paths)
+        self.assertIn("/clean/alice/s1/x_video1_init.mp4", paths)
+        self.assertFalse([p for p in paths if "_part" in p], "LL-HLS parts are not segments")
+        self.assertNotIn("/clean/alice/s1/gap.mp4", paths, "#EXT-X-GAP segments are not segments")
         harness.assert_no_secrets(tool, [TOKEN])
 
 

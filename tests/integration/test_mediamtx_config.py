@@ -16,6 +16,10 @@ configs the way MediaMTX will and reports every such defect by file, path and ke
 - publishers are checked by the cloud (authMethod: http) and the control API is on and
   bound to loopback.
 
+With a MediaMTX binary (MTXRELAY_MEDIAMTX or mediamtx on PATH) each config is also loaded by
+the real thing: it starts, opens the listeners the file turns on, and holds the file's
+paths and hooks as written (skipped, with the reason, without a binary).
+
 The installed-tool part needs the built tools: it reads them from MTXRELAY_BIN_DIR
 (CTest sets it) or <repo>/build/bin, and is skipped, saying why, only when neither exists.
 """
@@ -472,6 +476,40 @@ class MediaMTXConfigTest(unittest.TestCase):
                 if defects:
                     self.fail(f"{path.name} with tools from {bin_dir}:\n{format_defects(defects)}")
                 self.assertTrue(checker._help_cache, f"{path.name} runs none of our tools")
+
+
+class RealMediaMTXLoadsTheConfigsTest(unittest.TestCase):
+    """Each config loaded by a real MediaMTX (when a binary is given, else skipped with the
+    reason): it starts, opens the listeners the file turns on, and holds the file's paths
+    with their hooks as written."""
+
+    def test_mediamtx_loads_every_config_as_written(self):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import backends  # noqa: PLC0415 - only here: the checker above needs no harness
+        import harness  # noqa: PLC0415
+        binary, reason = backends.mediamtx_binary()
+        if binary is None:
+            self.skipTest(reason)
+        for path in config_files():
+            with self.subTest(config=path.name), harness.Harness(f"config-{path.stem}") as h:
+                conf = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
+                cloud = h.start_devcloud({"token": "config-test-token", "streams": {}})
+                mtx = h.start_mediamtx(config=path, cloud=cloud)
+                self.assertIn(f"configuration loaded from {path}", mtx.log_text())
+                opened = set(mtx.listen_ports())
+                expected = {"api"} | {name for name in ("rtmp", "hls", "webrtc") if conf.get(name, True)}
+                self.assertEqual(opened, expected)
+                loaded = {item["name"]: item for item in mtx.api("GET", "/v3/config/paths/list")["items"]}
+                self.assertEqual(set(loaded), set(conf["paths"]))
+                for name, settings in conf["paths"].items():
+                    for key, value in settings.items():
+                        self.assertEqual(loaded[name][key], value, f"{path.name} paths.{name}.{key}")
+                loaded_global = mtx.api("GET", "/v3/config/global/get")
+                self.assertEqual(loaded_global["authMethod"], conf["authMethod"])
+                self.assertEqual([(e["action"], e["path"]) for e in loaded_global["authHTTPExclude"]],
+                                 [(e["action"], e.get("path", "")) for e in conf["authHTTPExclude"]])
+                rc, _ = mtx.stop()
+                self.assertEqual(rc, 0)
 
 
 class CheckerCatchesBrokenConfigsTest(unittest.TestCase):

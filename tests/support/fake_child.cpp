@@ -2,12 +2,15 @@
 // ffmpeg-like -progress blocks on stdout and log lines on stderr, spawns a grandchild, and
 // exits with a chosen code. Flags: --sleep S --exit N --ignore-int --ignore-term
 // --progress (a block every 100 ms) --stderr TEXT --grandchild --pidfile FILE
+// --print-env (its whole environment on stdout, one NAME=value per line)
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <unistd.h>
+
+extern char** environ;
 
 int main(int argc, char** argv)
 {
@@ -37,6 +40,11 @@ int main(int argc, char** argv)
             ++i;
         } else if (arg == "--grandchild") {
             grandchild = true;
+        } else if (arg == "--print-env") {
+            for (char** entry = environ; *entry != nullptr; ++entry) {
+                std::printf("%s\n", *entry);
+            }
+            std::fflush(stdout);
         } else if (arg == "--pidfile") {
             pidfile = next;
             ++i;

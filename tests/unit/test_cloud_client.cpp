@@ -86,7 +86,7 @@ TEST_CASE("post_hls_ready sends POST /api/rtmp-relay/hls-ready with a JSON body"
     f.transport.push(http_response(204));
     const auto result =
         f.client.post_hls_ready(HlsReady{"alice", "s1", "https://cdn.example/live/alice/s1/index.m3u8", std::nullopt,
-                                         std::string("https://cdn.example/live/alice/s1/whep")});
+                                         std::string("https://cdn.example/live/alice/s1/whep"), "run-key-1"});
     REQUIRE(result.ok());
     REQUIRE(f.transport.requests.size() == 1);
     const auto& request = f.transport.requests[0];
@@ -94,7 +94,9 @@ TEST_CASE("post_hls_ready sends POST /api/rtmp-relay/hls-ready with a JSON body"
     CHECK(request.url == "http://cloud.test:8080/api/rtmp-relay/hls-ready");
     check_common_headers(request);
     CHECK(find_header(request.headers, "Content-Type") == std::optional<std::string>("application/json"));
+    CHECK(find_header(request.headers, "Idempotency-Key") == std::optional<std::string>("run-key-1"));
     const auto body = json::parse(request.body);
+    CHECK_FALSE(body.contains("idempotencyKey"));
     CHECK(body["userId"] == "alice");
     CHECK(body["streamId"] == "s1");
     CHECK(body["hlsUrl"] == "https://cdn.example/live/alice/s1/index.m3u8");
@@ -252,10 +254,15 @@ TEST_CASE("HTTP statuses map to failure kinds", "[cloud][client]")
     {
         Fixture f;
         f.transport.push(http_response(429, "", {{"retry-after", "1"}}));
-        const auto result = f.client.post_hls_ready(HlsReady{"alice", "s1", "https://cdn/x.m3u8", {}, {}});
+        const auto result = f.client.post_hls_ready(HlsReady{"alice", "s1", "https://cdn/x.m3u8", {}, {}, "run-key-2"});
         REQUIRE_FALSE(result.ok());
         CHECK(result.error().kind == ErrorKind::unreachable);
         CHECK(f.clock.sleeps == std::vector<std::chrono::milliseconds>{1000ms, 1000ms});
+        // Every attempt of the one announcement carries the same key.
+        REQUIRE(f.transport.requests.size() == 3);
+        for (const auto& request : f.transport.requests) {
+            CHECK(find_header(request.headers, "Idempotency-Key") == std::optional<std::string>("run-key-2"));
+        }
     }
     SECTION("500 then 200 succeeds")
     {

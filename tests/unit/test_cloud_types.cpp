@@ -126,7 +126,7 @@ TEST_CASE("a destination problem never quotes the URL it rejects", "[cloud][type
 
 TEST_CASE("hls-ready JSON has camelCase fields and optional URLs only when set", "[cloud][types]")
 {
-    HlsReady event{"alice", "s1", "https://cdn.example/live/alice/s1/index.m3u8", std::nullopt, std::nullopt};
+    HlsReady event{"alice", "s1", "https://cdn.example/live/alice/s1/index.m3u8", std::nullopt, std::nullopt, "k"};
     auto body = to_json(event);
     CHECK(body ==
           json{{"userId", "alice"}, {"streamId", "s1"}, {"hlsUrl", "https://cdn.example/live/alice/s1/index.m3u8"}});
@@ -148,4 +148,18 @@ TEST_CASE("stream-status JSON merges details under the fixed fields", "[cloud][t
 
     StreamStatus odd{"bob", "s2", "error", json::array({1, 2})};
     CHECK(to_json(odd) == json{{"userId", "bob"}, {"streamId", "s2"}, {"status", "error"}});
+}
+
+TEST_CASE("an answer nested 100 000 deep is a bad response, not a crash", "[cloud][types]")
+{
+    const std::string deep =
+        "{\"url\":\"rtmps://x.example/live/k\",\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    const auto cf = mtxrelay::cloud::parse_cf_url(deep);
+    REQUIRE_FALSE(cf);
+    CHECK(cf.error().kind == mtxrelay::core::ErrorKind::bad_response);
+    CHECK(cf.error().message == "response is JSON nested deeper than 64 levels");
+    const auto list = mtxrelay::cloud::parse_destinations("{\"destinations\":" + std::string(100000, '[') +
+                                                          std::string(100000, ']') + "}");
+    REQUIRE_FALSE(list);
+    CHECK(list.error().message == "response is JSON nested deeper than 64 levels");
 }

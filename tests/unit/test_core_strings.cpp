@@ -79,3 +79,16 @@ TEST_CASE("parse_seconds accepts non-negative decimals only", "[core][strings]")
         CHECK_FALSE(parse_seconds(bad).has_value());
     }
 }
+
+TEST_CASE("constant_time_equals compares whole secrets", "[core][strings]")
+{
+    using mtxrelay::core::constant_time_equals;
+    CHECK(constant_time_equals("Bearer tok-123", "Bearer tok-123"));
+    CHECK_FALSE(constant_time_equals("Bearer tok-124", "Bearer tok-123"));
+    CHECK_FALSE(constant_time_equals("Bearer tok-12", "Bearer tok-123"));
+    CHECK_FALSE(constant_time_equals("Bearer tok-1234", "Bearer tok-123"));
+    CHECK_FALSE(constant_time_equals("", "x"));
+    CHECK(constant_time_equals("", ""));
+    // A shorter string that is a zero-padded prefix must not match either.
+    CHECK_FALSE(constant_time_equals(std::string("ab\0", 3), "ab"));
+}

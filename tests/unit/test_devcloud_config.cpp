@@ -145,3 +145,18 @@ TEST_CASE("load_devcloud_config errors name the file and the field", "[devcloud]
         CHECK_THAT(load_error(file.path), Catch::Contains(file.path) && Catch::Contains("cf_url"));
     }
 }
+
+TEST_CASE("a config that is not a regular file, too deep or too big is refused at once", "[devcloud][config]")
+{
+    // /dev/zero was read until memory ran out; a FIFO would block start-up forever.
+    CHECK_THAT(load_error("/dev/zero"), Catch::Contains("/dev/zero is not a regular file"));
+    CHECK_THAT(load_error("/tmp"), Catch::Contains("not a regular file"));
+    {
+        TempFile file("{\"_x\":" + std::string(100000, '[') + std::string(100000, ']') + "}");
+        CHECK_THAT(load_error(file.path), Catch::Contains("nested deeper than 64 levels"));
+    }
+    {
+        TempFile file("{\"_x\":\"" + std::string(5 * 1024 * 1024, 'x') + "\"}");
+        CHECK_THAT(load_error(file.path), Catch::Contains("larger than"));
+    }
+}

@@ -125,3 +125,54 @@ TEST_CASE("a body that is not a JSON object is refused", "[devcloud][validate]")
         CHECK_FALSE(decide(body).allowed);
     }
 }
+
+TEST_CASE("a body nested 100 000 deep is refused, not a crash", "[devcloud][validate]")
+{
+    const auto deep = "{\"action\":\"publish\",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    const auto decision = decide(deep);
+    CHECK_FALSE(decision.allowed);
+    CHECK(decision.reason == "body is not a JSON object");
+}
+
+TEST_CASE("the loopback rule reads addresses, not prefixes", "[devcloud][validate]")
+{
+    CHECK(decide(auth_body("api", "", "::ffff:127.0.0.1")).allowed);
+    CHECK(decide(auth_body("api", "", "::1")).allowed);
+    CHECK_FALSE(decide(auth_body("api", "", "127.example.com")).allowed); // a name is not an address
+    CHECK_FALSE(decide(auth_body("api", "", "::ffff:10.0.0.1")).allowed);
+}
+
+TEST_CASE("the key is found in a query MediaMTX passes as it came, stray '%' and all", "[devcloud][validate]")
+{
+    for (const std::string& query : {"key=" + k_key + "&x=%", "x=%zz&key=" + k_key, "&&key=" + k_key + "&&",
+                                     "u=\xc3\xbc&key=" + k_key, "%=1&key=" + k_key + "&flag"}) {
+        CAPTURE(query);
+        CHECK(decide(auth_body("publish", "live/alice/s1", "203.0.113.7", {{"query", query}})).allowed);
+    }
+    CHECK_FALSE(decide(auth_body("publish", "live/alice/s1", "203.0.113.7", {{"query", "key=%zz&x=%"}})).allowed);
+}
+
+TEST_CASE("a publisher query over 4 KiB is refused: it would keep every hook from starting", "[devcloud][validate]")
+{
+    const std::string at_limit = "key=" + k_key + "&pad=" + std::string(4096 - 9 - k_key.size(), '%');
+    REQUIRE(at_limit.size() == 4096);
+    CHECK(decide(auth_body("publish", "live/alice/s1", "203.0.113.7", {{"query", at_limit}})).allowed);
+    const auto decision = decide(auth_body("publish", "live/alice/s1", "203.0.113.7", {{"query", at_limit + "%"}}));
+    CHECK_FALSE(decision.allowed);
+    CHECK_THAT(decision.reason, Catch::Contains("query longer than 4096 bytes"));
+}
+
+TEST_CASE("the validate record keeps the decision and never a credential or the query", "[devcloud][validate]")
+{
+    const auto body =
+        auth_body("publish", "live/alice/s1", "203.0.113.7",
+                  {{"user", "u-" + k_key}, {"password", k_key}, {"token", k_key}, {"query", "key=" + k_key}});
+    const auto record = mtxrelay::devcloud::validate_record(body, decide(body));
+    CHECK(record["allowed"] == true);
+    CHECK(record["action"] == "publish");
+    CHECK(record["path"] == "live/alice/s1");
+    CHECK(record["ip"] == "203.0.113.7");
+    CHECK(record["protocol"] == "rtmp");
+    CHECK(record.dump().find(k_key) == std::string::npos);
+    CHECK(mtxrelay::devcloud::validate_record("not json", {false, "body is not a JSON object"})["allowed"] == false);
+}

@@ -80,6 +80,34 @@ TEST_CASE("an LL-HLS media playlist counts full segments only, with their init s
     CHECK_FALSE(playlist.ended);
 }
 
+TEST_CASE("#EXT-X-GAP segments are not segments", "[hls][playlist]")
+{
+    // MediaMTX v1.20.1's LL-HLS playlist of a path that just became available: the window of
+    // hlsSegmentCount segments is padded with gaps that hold no media (and answer 401).
+    const std::string body = "#EXTM3U\n"
+                             "#EXT-X-VERSION:10\n"
+                             "#EXT-X-TARGETDURATION:2\n"
+                             "#EXT-X-PART-INF:PART-TARGET=0.20000\n"
+                             "#EXT-X-MEDIA-SEQUENCE:1\n"
+                             "#EXT-X-MAP:URI=\"ff_video1_init.mp4?session=s\"\n"
+                             "#EXT-X-GAP\n"
+                             "#EXTINF:2.00000,\n"
+                             "gap.mp4\n"
+                             "#EXT-X-GAP\n"
+                             "#EXTINF:2.00000,\n"
+                             "gap.mp4\n"
+                             "#EXT-X-PROGRAM-DATE-TIME:2026-12-01T16:08:49.976Z\n"
+                             "#EXT-X-PART:DURATION=0.20000,URI=\"ff_video1_part0.mp4?session=s\",INDEPENDENT=YES\n"
+                             "#EXTINF:2.00000,\n"
+                             "ff_video1_seg7.mp4?session=s\n"
+                             "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"ff_video1_part1.mp4?session=s\"\n";
+    const auto parsed = parse_playlist(body, "http://h:8888/clean/alice/s1/video1_stream.m3u8?session=s");
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed.value().segments.size() == 1);
+    CHECK(parsed.value().gaps == 2);
+    CHECK(parsed.value().segments[0].uri == "http://h:8888/clean/alice/s1/ff_video1_seg7.mp4?session=s");
+}
+
 TEST_CASE("line ends, blank lines, comments and unknown tags do not matter", "[hls][playlist]")
 {
     const std::string nginx_rtmp = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-TARGETDURATION:2\n"

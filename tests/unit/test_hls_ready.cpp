@@ -137,6 +137,34 @@ TEST_CASE("the plan polls the local URL and announces the public ones", "[hls][a
         env.erase("CLOUD_API_URL");
         CHECK_THROWS_WITH(app::make_hls_ready_plan(options, map_env(env)), Catch::Contains("CLOUD_API_URL"));
     }
+    SECTION("bases are read by the one URL model: what libcurl would read differently is refused")
+    {
+        for (const char* base :
+             {"http://relay1.example.com:8888:9999", "http://a@b@relay1.example.com", "http://[fe80::1%25eth0]:8888",
+              "http://relay1.example.com\\@127.0.0.1", "http://%72elay1.example.com", "http://1.2.3.4.5:8888"}) {
+            CAPTURE(base);
+            auto env = hook_env();
+            env["RELAY_PUBLIC_HLS_BASE"] = base;
+            CHECK_THROWS_WITH(app::make_hls_ready_plan(options, map_env(env)),
+                              Catch::Contains("RELAY_PUBLIC_HLS_BASE"));
+        }
+        auto env = hook_env();
+        env["RELAY_PUBLIC_HLS_BASE"] = "HTTPS://Relay1.Example.COM:8443/";
+        CHECK(app::make_hls_ready_plan(options, map_env(env)).hls_url ==
+              "https://relay1.example.com:8443/clean/alice/s1/index.m3u8");
+    }
+    SECTION("a loopback WebRTC base is recognised in every spelling")
+    {
+        for (const char* base :
+             {"http://127.1:8889", "http://[::1]:8889", "http://LOCALHOST:8889", "http://0x7f.1:8889"}) {
+            CAPTURE(base);
+            auto env = hook_env();
+            env["RELAY_PUBLIC_WEBRTC_BASE"] = base;
+            LogCapture spelled;
+            app::make_hls_ready_plan(options, map_env(env));
+            CHECK_THAT(spelled.all(), Catch::Contains("the WebRTC base"));
+        }
+    }
 }
 
 TEST_CASE_METHOD(Fixture, "once playable, hls-ready is POSTed once with the public URLs", "[hls][app]")

@@ -530,3 +530,32 @@ TEST_CASE("without die_with_parent the child outlives its spawner (control)", "[
     kill_leftover(grandchild);
     CHECK(is_gone(grandchild));
 }
+
+TEST_CASE("a child gets a minimal, explicit environment: never the cloud token or the hook's context",
+          "[process][child]")
+{
+    ::setenv("CLOUD_API_TOKEN", "tok-SENTINEL-child-env", 1);
+    ::setenv("MTX_QUERY", "key=pub-SENTINEL", 1);
+    ::setenv("RELAY_ALLOW_PRIVATE_DESTINATIONS", "1", 1);
+    ::setenv("TZ", "UTC", 1);
+    auto child = spawn_ok(fake_child_options({"--print-env"}, Stdio::pipe));
+    const auto lines = read_lines_until_eof(child.stdout_fd(), 5000ms);
+    REQUIRE(wait_exit(child, 2000ms).has_value());
+    ::unsetenv("CLOUD_API_TOKEN");
+    ::unsetenv("MTX_QUERY");
+    ::unsetenv("RELAY_ALLOW_PRIVATE_DESTINATIONS");
+    for (const auto& line : lines) {
+        CAPTURE(line);
+        CHECK(line.find("SENTINEL") == std::string::npos);
+        CHECK(line.rfind("RELAY_", 0) != 0);
+    }
+    CHECK(std::count(lines.begin(), lines.end(), "TZ=UTC") == 1);
+    CHECK(std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("PATH=", 0) == 0; }));
+
+    // An explicit environment is taken as it is.
+    auto options = fake_child_options({"--print-env"}, Stdio::pipe);
+    options.env = std::vector<std::string>{"ONLY=this"};
+    auto explicit_child = spawn_ok(options);
+    CHECK(read_lines_until_eof(explicit_child.stdout_fd(), 5000ms) == std::vector<std::string>{"ONLY=this"});
+    REQUIRE(wait_exit(explicit_child, 2000ms).has_value());
+}

@@ -23,8 +23,9 @@ namespace {
 
 // Each destination URL picks how the fake ffmpeg behaves: "ok" streams progress, "refused"
 // fails like an unreachable RTMP server, "stubborn" streams and ignores SIGINT.
-std::vector<std::string> fake_command(const std::string& url)
+std::vector<std::string> fake_command(const DesiredDestination& destination)
 {
+    const auto& url = destination.url;
     std::vector<std::string> argv = {MTXRELAY_FAKE_CHILD};
     if (url.find("/refused/") != std::string::npos) {
         argv.insert(argv.end(), {"--stderr", "rtmp://203.0.113.9/refused/*** Connection refused", "--exit", "1"});
@@ -50,7 +51,7 @@ DestinationSet set_of(const std::vector<std::pair<std::string, std::string>>& ur
 {
     DestinationSet set;
     for (const auto& [url, name] : urls_and_names) {
-        set.destinations.push_back({url, url, name, name});
+        set.destinations.push_back({url, url, name, name, {}});
     }
     return set;
 }

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -38,6 +39,23 @@ ListSources cloud_sources(bool cf_url)
     return sources;
 }
 
+// Every name answers one public address; the names asked are recorded.
+struct FakeResolver {
+    std::vector<std::string> asked;
+    mtxrelay::net::Resolver resolver()
+    {
+        return [this](const std::string& name) -> mtxrelay::core::Result<std::vector<mtxrelay::net::IpAddress>> {
+            asked.push_back(name);
+            return std::vector<mtxrelay::net::IpAddress>{mtxrelay::net::IpAddress::v4(0x5DB8D822)};
+        };
+    }
+};
+
+std::filesystem::path temp_path(const std::string& name)
+{
+    return std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
+}
+
 } // namespace
 
 TEST_CASE("a poll reads the cf-url and the destinations")
@@ -47,9 +65,13 @@ TEST_CASE("a poll reads the cf-url and the destinations")
     transport.push(http_response(200, R"({"url":"rtmps://live.example/live/CF-KEY-1"})"));
     transport.push(
         http_response(200, R"({"destinations":[{"url":"rtmp://a.example/app/k-123456","name":"A"},{"url":7}]})"));
-    const auto result = fetch_lists(cloud_sources(true), transport, clock.hooks());
+    FakeResolver names;
+    const auto result = fetch_lists(cloud_sources(true), transport, clock.hooks(), names.resolver());
     CHECK(result.cf_ok);
     CHECK(result.cf_url == "rtmps://live.example/live/CF-KEY-1");
+    // The names of the URLs that pass the policy are looked up in the poll, each once.
+    CHECK(names.asked == std::vector<std::string>{"live.example", "a.example"});
+    CHECK(result.resolved.size() == 2);
     CHECK(result.list_ok);
     REQUIRE(result.entries.size() == 2);
     CHECK(result.entries[0].destination->name == "A");
@@ -66,7 +88,7 @@ TEST_CASE("404 means none; other failures mark the part failed so the current se
     SECTION("404s")
     {
         transport.push(http_response(404, R"({"error":"unknown stream"})"));
-        const auto result = fetch_lists(cloud_sources(true), transport, clock.hooks());
+        const auto result = fetch_lists(cloud_sources(true), transport, clock.hooks(), FakeResolver().resolver());
         CHECK(result.cf_ok);
         CHECK_FALSE(result.cf_url);
         CHECK(result.list_ok);
@@ -76,7 +98,7 @@ TEST_CASE("404 means none; other failures mark the part failed so the current se
     SECTION("unreachable cloud")
     {
         transport.push(transport_error(TransportError::connect, "connection refused"));
-        const auto result = fetch_lists(cloud_sources(true), transport, clock.hooks());
+        const auto result = fetch_lists(cloud_sources(true), transport, clock.hooks(), FakeResolver().resolver());
         CHECK_FALSE(result.cf_ok);
         CHECK_FALSE(result.list_ok);
         CHECK(result.problems.size() == 2);
@@ -84,7 +106,7 @@ TEST_CASE("404 means none; other failures mark the part failed so the current se
     SECTION("a malformed answer")
     {
         transport.push(http_response(200, "not json"));
-        const auto result = fetch_lists(cloud_sources(false), transport, clock.hooks());
+        const auto result = fetch_lists(cloud_sources(false), transport, clock.hooks(), FakeResolver().resolver());
         CHECK(transport.requests.size() == 1); // cf-url lookup disabled
         CHECK_FALSE(result.list_ok);
     }
@@ -100,19 +122,90 @@ TEST_CASE("a destinations file replaces the cloud's list")
     {
         std::ofstream(path) << R"({"destinations":[{"url":"rtmp://a.example/app/k-123456"}]})";
     }
-    auto result = fetch_lists(sources, transport, mtxrelay::http::RetryHooks{});
+    auto result = fetch_lists(sources, transport, mtxrelay::http::RetryHooks{}, FakeResolver().resolver());
     CHECK(result.list_ok);
     CHECK(result.entries.size() == 1);
     CHECK(transport.requests.empty());
     {
         std::ofstream(path) << "{broken";
     }
-    result = fetch_lists(sources, transport, mtxrelay::http::RetryHooks{});
+    result = fetch_lists(sources, transport, mtxrelay::http::RetryHooks{}, FakeResolver().resolver());
     CHECK_FALSE(result.list_ok);
     std::filesystem::remove(path);
-    result = fetch_lists(sources, transport, mtxrelay::http::RetryHooks{});
+    result = fetch_lists(sources, transport, mtxrelay::http::RetryHooks{}, FakeResolver().resolver());
     CHECK_FALSE(result.list_ok);
     CHECK(result.problems.front().find(path.string()) != std::string::npos);
+}
+
+TEST_CASE("a destinations file must be a regular file of bounded size and depth, read without blocking")
+{
+    ListSources sources;
+    FakeTransport transport;
+    const auto fifo = temp_path("restream-fifo");
+    std::filesystem::remove(fifo);
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    struct Cases {
+        std::string path;
+        std::string problem;
+    };
+    const auto deep = temp_path("restream-deep.json");
+    {
+        std::ofstream(deep) << std::string(100000, '[') << std::string(100000, ']');
+    }
+    const auto big = temp_path("restream-big.json");
+    {
+        std::ofstream(big) << std::string(2 * 1024 * 1024, ' ');
+    }
+    const std::vector<Cases> cases = {
+        {fifo.string(), "is not a regular file"}, // opening a FIFO for reading would block until a writer came
+        {"/dev/zero", "is not a regular file"},   // a device would be read forever
+        {"/tmp", "is not a regular file"},
+        {deep.string(), "nested deeper than 64 levels"}, // nlohmann would overflow the stack copying it
+        {big.string(), "larger than 1048576 bytes"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.path);
+        sources.destinations_file = c.path;
+        const auto started = std::chrono::steady_clock::now();
+        const auto result = fetch_lists(sources, transport, mtxrelay::http::RetryHooks{}, FakeResolver().resolver());
+        CHECK(std::chrono::steady_clock::now() - started < 5s);
+        CHECK_FALSE(result.list_ok);
+        REQUIRE(result.problems.size() == 1);
+        CHECK_THAT(result.problems.front(), Catch::Contains(c.problem));
+    }
+    std::filesystem::remove(fifo);
+    std::filesystem::remove(deep);
+    std::filesystem::remove(big);
+}
+
+TEST_CASE("a name whose lookup fails keeps the addresses of the last good poll")
+{
+    mtxrelay::restream::ListState state;
+    mtxrelay::net::DestinationPolicy policy;
+    mtxrelay::cloud::DestinationEntry entry;
+    entry.destination = mtxrelay::cloud::Destination{"rtmp://a.example/app/key-123456", "A"};
+    PollResult first;
+    first.entries.push_back(entry);
+    first.resolved.emplace("a.example",
+                           std::vector<mtxrelay::net::IpAddress>{mtxrelay::net::IpAddress::v4(0x5DB8D822)});
+    REQUIRE(state.absorb(first, policy).destinations.size() == 1);
+
+    PollResult dns_down;
+    dns_down.entries.push_back(entry);
+    dns_down.resolved.emplace("a.example", mtxrelay::core::Failure{mtxrelay::core::ErrorKind::unreachable,
+                                                                   "cannot resolve host a.example: no answer"});
+    const auto kept = state.absorb(dns_down, policy);
+    REQUIRE(kept.destinations.size() == 1);
+    CHECK(kept.destinations[0].target.url == "rtmp://93.184.216.34/app/key-123456");
+
+    PollResult moved; // the name now answers a loopback address: refused at once
+    moved.entries.push_back(entry);
+    moved.resolved.emplace("a.example",
+                           std::vector<mtxrelay::net::IpAddress>{mtxrelay::net::IpAddress::v4(0x7F000001)});
+    const auto refused = state.absorb(moved, policy);
+    CHECK(refused.destinations.empty());
+    REQUIRE(refused.refused.size() == 1);
+    CHECK_THAT(refused.refused[0].reason, Catch::Contains("resolves to 127.0.0.1"));
 }
 
 TEST_CASE("the poller delivers results through its wake fd and stops a fetch in flight")
@@ -148,12 +241,15 @@ TEST_CASE("the poller delivers results through its wake fd and stops a fetch in 
 TEST_CASE("a failed part of a poll keeps what the last good poll said")
 {
     mtxrelay::restream::ListState state;
-    mtxrelay::cloud::UrlPolicy policy;
+    mtxrelay::net::DestinationPolicy policy;
     PollResult first;
     first.cf_url = "rtmps://live.example/live/CF-KEY-123456";
     mtxrelay::cloud::DestinationEntry entry;
     entry.destination = mtxrelay::cloud::Destination{"rtmp://a.example/app/key-123456", "A"};
     first.entries.push_back(entry);
+    for (const auto* name : {"live.example", "a.example"}) {
+        first.resolved.emplace(name, std::vector<mtxrelay::net::IpAddress>{mtxrelay::net::IpAddress::v4(0x5DB8D822)});
+    }
     CHECK(state.absorb(first, policy).destinations.size() == 2);
 
     PollResult unreachable;

@@ -10,7 +10,7 @@ namespace {
 
 DesiredDestination desired(const std::string& url, const std::string& name = {})
 {
-    return {url, url, name, name.empty() ? url : name};
+    return {url, url, name, name.empty() ? url : name, {}};
 }
 
 } // namespace

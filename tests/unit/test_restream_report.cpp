@@ -39,15 +39,22 @@ TEST_CASE("status details list every destination with its state, error and retri
     auto streaming = destination(1, "YouTube", "streaming");
     streaming.pid = 4242;
     streaming.bitrate_kbps = 2500;
-    const auto details = status_details({streaming, failing}, {RefusedDestination{"destinations[3]", "no host"}});
+    const auto details = status_details(
+        {streaming, failing},
+        {RefusedDestination{"destinations[3]", "host inside.example resolves to 10.0.0.7, a private address",
+                            "host name does not resolve to a public address"}});
     REQUIRE(details["destinations"].size() == 2);
     CHECK(details["destinations"][0]["state"] == "streaming");
     CHECK(details["destinations"][0]["pid"] == 4242);
     CHECK(details["destinations"][1]["pid"].is_null());
-    CHECK(details["destinations"][1]["lastError"] == failing.last_error);
+    // The cloud gets the class of the failure in fixed words, never ffmpeg's connect error:
+    // "refused" against "timed out" would tell it which ports are open (docs/security.md).
+    CHECK(details["destinations"][1]["lastError"] == "the destination could not be reached");
     CHECK(details["destinations"][1]["retries"] == 4);
     CHECK(details["destinations"][1]["failureClass"] == "connection");
-    CHECK(details["refused"][0]["reason"] == "no host");
+    CHECK(details["refused"][0]["reason"] == "host name does not resolve to a public address");
+    CHECK(details.dump().find("Connection refused") == std::string::npos);
+    CHECK(details.dump().find("10.0.0.7") == std::string::npos);
     CHECK(details["destinationsStreaming"] == 1);
     CHECK(details["bitrate"] == 2500);
 
@@ -55,4 +62,5 @@ TEST_CASE("status details list every destination with its state, error and retri
     CHECK(line.find("2 destination(s): 1 error, 1 streaming") == 0);
     CHECK(line.find("dest 1 YouTube streaming pid 4242 2500 kbit/s") != std::string::npos);
     CHECK(line.find("dest 2 <rtmp://h.example/app/***> error (3 failure(s) in a row, 4 retries") != std::string::npos);
+    CHECK(line.find("Connection refused") != std::string::npos); // the operator's log keeps the detail
 }

@@ -14,6 +14,9 @@ int main(int argc, char** argv)
     cli.add_option("--host", options.host, "Address to listen on (default 127.0.0.1)");
     cli.add_option("--port", options.port, "Port to listen on; 0 picks a free one (default 8080)");
     cli.add_option("--log-format", options.log_format, "text or json");
+    cli.add_flag("--allow-unauthenticated", options.allow_unauthenticated,
+                 "Listen beyond loopback even when the config has no token or no admin_token (a loud warning "
+                 "instead of a refusal)");
     cli.footer(app::exit_code_footer() + "\nPrints its base URL (http://HOST:PORT) on stdout once listening.");
     if (const auto code = app::parse_command_line(cli, argc, argv)) {
         return *code;
