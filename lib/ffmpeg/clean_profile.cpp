@@ -159,7 +159,10 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
 
 std::vector<std::string> seed_command(const Endpoint& input, const Endpoint& output)
 {
-    std::vector<std::string> args = {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning"};
+    // The recipe's own flags follow; -progress is how relay-clean's supervisor sees output
+    // advance (without it a run over its 20 s start-up grace was stopped as stalled).
+    std::vector<std::string> args = {"ffmpeg",   "-nostdin",  "-hide_banner", "-loglevel",     "warning",
+                                     "-nostats", "-progress", "pipe:1",       "-stats_period", "1"};
     args.insert(args.end(), input.options.begin(), input.options.end());
     append(args,
            {"-i",       input.url,     "-c:v", "libx264",       "-preset", "veryfast", "-tune", "zerolatency", "-g",
