@@ -195,7 +195,10 @@ class RestreamTest(RelayTestCase):
         self.assertNotIn("refused", json.dumps(self.last_status(cloud)["destinations"]).lower())
         self.assertEqual(dead["failureClass"], "connection")
         self.assertGreaterEqual(dead["consecutiveFailures"], 3)
-        time.sleep(3)  # no hammering: no new try within seconds of reaching `error`
+        # No hammering: no new try within seconds of reaching `error`, judged on a status
+        # posted at least one full --status-interval after the one above (not the same post).
+        posts = len(cloud.events("stream-status"))
+        wait_for(lambda: len(cloud.events("stream-status")) >= posts + 2, 15, 0.1, "two newer status posts")
         later = next(d for d in self.last_status(cloud)["destinations"] if d["name"] == "Dead")
         self.assertEqual(later["retries"], dead["retries"], later)
         self.assertEqual(self.states(cloud), {"A": "streaming", "B": "streaming", "Dead": "error"})
