@@ -1,5 +1,6 @@
 #include "app/inspect.hpp"
 
+#include "app/relay_env.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
@@ -8,8 +9,6 @@
 #include "inspect/probe_packets.hpp"
 #include "inspect/profile.hpp"
 #include "inspect/render.hpp"
-#include "net/policy.hpp"
-#include "net/url.hpp"
 #include "process/signals.hpp"
 
 #include <fmt/format.h>
@@ -30,13 +29,6 @@ using core::ErrorKind;
 [[noreturn]] void fail(int code, const std::string& message)
 {
     throw core::Error(static_cast<core::ExitCode>(code), message);
-}
-
-// This machine in any spelling (127.1, [::1], localhost...): relay-clean's own server.
-bool is_local_host(const net::Host& host)
-{
-    return host.address ? net::classify(*host.address) == net::AddressClass::loopback
-                        : net::is_localhost_name(host.text);
 }
 
 // Fails early, with the reason, for a file path that cannot be read (ffprobe's own message
@@ -139,21 +131,7 @@ ffmpeg::Endpoint inspect_endpoint(const InspectOptions& options)
         }
         return endpoint;
     }
-    const auto url = net::parse_url(options.input);
-    if (!rtmp || !url || url.value().path.empty() || !is_local_host(url.value().host)) {
-        return endpoint;
-    }
-    // rtmp://127.0.0.1:1935/live/u/s -> app "live", playpath "u/s" (query kept), like relay-clean.
-    const std::string path_only = url.value().path.substr(1);
-    const std::string path = path_only + (url.value().query ? "?" + *url.value().query : std::string());
-    const size_t app_end = path_only.find('/');
-    if (app_end == std::string_view::npos || path_only.find('/', app_end + 1) == std::string_view::npos) {
-        return endpoint; // "app/stream": ffmpeg splits it the same way
-    }
-    const std::string playpath(path.substr(app_end + 1));
-    core::register_secret(playpath);
-    endpoint.options = {"-rtmp_app", std::string(path.substr(0, app_end)), "-rtmp_playpath", playpath};
-    return endpoint;
+    return operator_endpoint(options.input);
 }
 
 inspect::Expectations inspect_expectations(const InspectOptions& options)

@@ -230,6 +230,21 @@ class RestreamTest(RelayTestCase):
         self.assert_no_leak(relay, cloud)
         harness.assert_no_secrets([dry], SECRETS)
 
+    def test_the_manual_run_with_a_source_url_and_a_destinations_file(self) -> None:
+        # docs/relay-restream.md's example, on this relay's port: before the source was split
+        # like the hooks' own reads, nginx-rtmp answered "application not found".
+        b = self.sink("b")
+        dests = self.h.path("dests.json")
+        dests.write_text(json.dumps({"destinations": [self.dest(b, "B")]}))
+        relay = self.h.spawn([self.h.bin("relay-restream"), "--source", self.server.rtmp_url("clean/alice/s1"),
+                              "--destinations-file", str(dests), "--allow-private-destinations"],
+                             name="relay-restream")
+        out = b.extra["out_path"]
+        wait_for(lambda: out.exists() and out.stat().st_size > 50_000, 30, 0.2, "the sink to receive the copy")
+        self.assertNotIn("application not found", relay.stderr_text())
+        self.assertEqual(self.h.stop(relay, signal.SIGINT)[0], 130)
+        harness.assert_no_secrets([relay.stderr_text()], SECRETS)
+
     def test_sigkill_of_relay_restream_takes_its_copies_down(self) -> None:
         a, b = self.sink("b"), self.sink("c")
         cloud = self.h.start_devcloud({"token": TOKEN, "streams": {"alice/s1": {
