@@ -31,6 +31,12 @@ STOP_BOUND_S = 5.0
 # Seconds watched while the first status post hangs: inside the cloud client's 10 s
 # per-attempt timeout, after which the post is retried and may land.
 HUNG_WINDOW_S = 8
+# docs/relay-clean.md's promise for a frozen publisher: the stall timeout (10 s) plus the stop.
+FROZEN_DETECT_BOUND_S = 15.0
+# From SIGKILL of the supervisor to its ffmpeg gone: PR_SET_PDEATHSIG acts at once (well under
+# 0.1 s here); the bound only keeps a dead supervisor's ffmpeg from passing, with room for a
+# loaded machine to schedule the kill.
+PDEATHSIG_BOUND_S = 3.0
 
 
 def ffmpeg_children(pid: int) -> list[int]:
@@ -156,11 +162,11 @@ class CleanSupervisionTest(RelayTestCase):
             else:
                 # nginx-rtmp keeps the reader connected and silent: relay-clean's stall detector.
                 clean.wait_for_output(r"no output progress|stalled", timeout=15)
-            wait_for(lambda: not harness.pid_alive(encoder[0]), 15 - (time.monotonic() - frozen_at), 0.1,
+            wait_for(lambda: not harness.pid_alive(encoder[0]), FROZEN_DETECT_BOUND_S - (time.monotonic() - frozen_at), 0.1,
                      "the stalled ffmpeg to be stopped")
-            self.assertLess(time.monotonic() - frozen_at, 15.0)
+            self.assertLess(time.monotonic() - frozen_at, FROZEN_DETECT_BOUND_S)
             # The status goes out after ffmpeg is reaped: it may land a moment after the PID is gone.
-            wait_for(lambda: "error" in self.statuses(), max(1.0, 15 - (time.monotonic() - frozen_at)), 0.1,
+            wait_for(lambda: "error" in self.statuses(), max(1.0, FROZEN_DETECT_BOUND_S - (time.monotonic() - frozen_at)), 0.1,
                      "an 'error' stream-status event")
         finally:
             os.kill(self.publisher.pid, signal.SIGCONT)
@@ -192,9 +198,7 @@ class CleanSupervisionTest(RelayTestCase):
         encoder = ffmpeg_children(clean.pid)
         self.assertEqual(len(encoder), 1)
         os.kill(clean.pid, signal.SIGKILL)
-        killed_at = time.monotonic()
-        wait_for(lambda: not harness.pid_alive(encoder[0]), 1.0, 0.02, "ffmpeg to die with relay-clean")
-        self.assertLess(time.monotonic() - killed_at, 1.0)
+        wait_for(lambda: not harness.pid_alive(encoder[0]), PDEATHSIG_BOUND_S, 0.02, "ffmpeg to die with relay-clean")
 
     def test_a_hanging_cloud_never_interrupts_the_video_and_status_is_retried(self) -> None:
         self.cloud.add_faults("/api/rtmp-relay/stream-status", [{"hang_ms": 15000}, {"status": 500}, {"status": 503}])
