@@ -31,18 +31,20 @@ struct CleanProfile {
     int video_kbps() const;
 };
 
-// What the probe learned about the input, which shapes the command.
+// What is known about the input before ffmpeg starts, which shapes the command. The
+// orientation is not part of it: the filter graph takes it from the first frame.
 struct InputShape {
-    bool has_audio = true;
-    bool portrait = false; // height > width: the output is portrait too (scaled and padded)
+    bool has_audio = true; // false: silence is generated (anullsrc)
     // A file's duration: the inserted silence ends there (ffmpeg 5.1's -shortest does not stop
     // a filter-graph source). Live inputs have none and the silence runs as long as they do.
     double duration_seconds = 0;
 };
 
 // The ffmpeg argv (starting with "ffmpeg") that turns a dirty input into the clean contract:
-// timestamp repair (clock jumps, i.e. steps < 0 or > 2 s, become one frame; holes are filled), CFR, time-based closed
-// GOPs, no B-frames, CBR with filler, AAC-LC 48 kHz stereo (silence when the input has none).
+// timestamp repair (clock jumps, i.e. steps < 0 or > 2 s, become one frame; holes are filled),
+// CFR, time-based closed GOPs, no B-frames, CBR with filler, AAC-LC 48 kHz stereo (silence when the input has none), a
+// portrait frame for a portrait input and a landscape one otherwise (decided by ffmpeg
+// from the first frame, so one command fits both).
 std::vector<std::string> clean_command(const CleanProfile& profile, const InputShape& shape, const Endpoint& input,
                                        const Endpoint& output, bool realtime);
 
