@@ -204,6 +204,7 @@ class CleanSupervisionTest(RelayTestCase):
         # The first status post (active) goes out as the output starts flowing, and hangs.
         clean.wait_for_output(r"active: clean output flowing", timeout=60)
         path = sink.extra["out_path"]
+        wait_for(lambda: path.exists() and path.stat().st_size > 0, 2, 0.05, "the sink's first bytes")
         sizes, streaming_lines = [os.path.getsize(path)], clean.stderr_text().count("info: streaming:")
         for _ in range(HUNG_WINDOW_S):
             time.sleep(1)
