@@ -79,7 +79,7 @@ int run_devcloud(const DevCloudOptions& options)
     core::log::info("stopping on signal {}", process::StopSignal::received());
     server.stop();
     serving.join();
-    return 0;
+    return static_cast<int>(core::ExitCode::interrupted); // like every tool stopped by a signal
 }
 
 } // namespace mtxrelay::app

@@ -1,5 +1,6 @@
 #include "app/inspect.hpp"
 
+#include "app/relay_env.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
@@ -8,8 +9,6 @@
 #include "inspect/probe_packets.hpp"
 #include "inspect/profile.hpp"
 #include "inspect/render.hpp"
-#include "net/policy.hpp"
-#include "net/url.hpp"
 #include "process/signals.hpp"
 
 #include <fmt/format.h>
@@ -30,13 +29,6 @@ using core::ErrorKind;
 [[noreturn]] void fail(int code, const std::string& message)
 {
     throw core::Error(static_cast<core::ExitCode>(code), message);
-}
-
-// This machine in any spelling (127.1, [::1], localhost...): relay-clean's own server.
-bool is_local_host(const net::Host& host)
-{
-    return host.address ? net::classify(*host.address) == net::AddressClass::loopback
-                        : net::is_localhost_name(host.text);
 }
 
 // Fails early, with the reason, for a file path that cannot be read (ffprobe's own message
@@ -76,6 +68,22 @@ int inspect_exit_code(ErrorKind kind)
         return k_exit_probe_failed;
     default:
         return k_exit_unreadable;
+    }
+}
+
+// A read bounded to fewer seconds than the expected duration could only ever fail it.
+void check_read_holds(const inspect::Expectations& expected, std::optional<double> read_seconds)
+{
+    if (!expected.duration || !read_seconds) {
+        return;
+    }
+    const double shortest =
+        *expected.duration - expected.duration_tolerance.value_or(inspect::k_default_duration_tolerance);
+    if (*read_seconds < shortest) {
+        throw core::UsageError(
+            fmt::format("--expect-duration {:g} cannot be met by a read of {:g} s: pass a --duration "
+                        "of at least {:g}",
+                        *expected.duration, *read_seconds, shortest));
     }
 }
 
@@ -123,21 +131,27 @@ ffmpeg::Endpoint inspect_endpoint(const InspectOptions& options)
         }
         return endpoint;
     }
-    const auto url = net::parse_url(options.input);
-    if (!rtmp || !url || url.value().path.empty() || !is_local_host(url.value().host)) {
-        return endpoint;
+    return operator_endpoint(options.input);
+}
+
+inspect::Expectations inspect_expectations(const InspectOptions& options)
+{
+    inspect::Expectations expectations;
+    expectations.fps = options.expect_fps;
+    if (options.expect_size) {
+        auto size = inspect::parse_frame_size(*options.expect_size);
+        if (!size) {
+            throw core::UsageError(size.error().message);
+        }
+        expectations.size = size.value();
     }
-    // rtmp://127.0.0.1:1935/live/u/s -> app "live", playpath "u/s" (query kept), like relay-clean.
-    const std::string path_only = url.value().path.substr(1);
-    const std::string path = path_only + (url.value().query ? "?" + *url.value().query : std::string());
-    const size_t app_end = path_only.find('/');
-    if (app_end == std::string_view::npos || path_only.find('/', app_end + 1) == std::string_view::npos) {
-        return endpoint; // "app/stream": ffmpeg splits it the same way
+    expectations.orientation = options.expect_orientation;
+    expectations.duration = options.expect_duration;
+    expectations.duration_tolerance = options.expect_duration_tolerance;
+    if (const auto bad = inspect::validate(expectations)) {
+        throw core::UsageError(bad->message);
     }
-    const std::string playpath(path.substr(app_end + 1));
-    core::register_secret(playpath);
-    endpoint.options = {"-rtmp_app", std::string(path.substr(0, app_end)), "-rtmp_playpath", playpath};
-    return endpoint;
+    return expectations;
 }
 
 int run_inspect(const InspectOptions& options)
@@ -146,10 +160,12 @@ int run_inspect(const InspectOptions& options)
     if (options.list_profiles) {
         return list_profiles();
     }
-    const auto* profile = inspect::find_profile(options.profile);
-    if (!profile) {
+    const auto* known = inspect::find_profile(options.profile);
+    if (!known) {
         throw core::UsageError(fmt::format("unknown profile '{}': see --list-profiles", options.profile));
     }
+    const auto expectations = inspect_expectations(options);
+    const auto profile = inspect::apply(*known, expectations);
     if (options.duration &&
         !(std::isfinite(*options.duration) && *options.duration > 0 && *options.duration <= k_max_duration_seconds)) {
         throw core::UsageError(
@@ -161,6 +177,7 @@ int run_inspect(const InspectOptions& options)
     if (request.input.network && !request.duration) {
         request.duration = k_default_live_seconds;
     }
+    check_read_holds(expectations, request.duration);
     request.time_limit = time_limit(request.input, request.duration);
     if (options.dry_run) {
         return print_dry_run(request);
@@ -178,12 +195,12 @@ int run_inspect(const InspectOptions& options)
         fail(inspect_exit_code(probe.error().kind), probe.error().message);
     }
     const auto report = inspect::analyse(probe.value());
-    const auto results = inspect::evaluate(*profile, report);
+    const auto results = inspect::evaluate(profile, report);
     const inspect::InputSummary summary{name, request.input.network, request.duration};
     if (options.json) {
-        std::cout << inspect::render_json(summary, report, *profile, results).dump(2) << "\n";
+        std::cout << inspect::render_json(summary, report, profile, results).dump(2) << "\n";
     } else {
-        std::cout << inspect::render_text(summary, report, *profile, results);
+        std::cout << inspect::render_text(summary, report, profile, results);
     }
     return inspect::all_pass(results) ? 0 : static_cast<int>(core::ExitCode::failure);
 }

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 
 #include "ffmpeg/endpoint.hpp"
+#include "inspect/expectations.hpp"
 
 #include <optional>
 #include <string>
@@ -18,6 +19,12 @@ struct InspectOptions {
     std::optional<std::string> rtmp_playpath; // passed to ffprobe as -rtmp_playpath
     bool list_profiles = false;
     bool dry_run = false;
+    // What this stream must be (--expect-*); each replaces the profile's default (expectations.hpp).
+    std::optional<double> expect_fps;
+    std::optional<std::string> expect_size; // "1280x720"
+    std::optional<std::string> expect_orientation;
+    std::optional<double> expect_duration;
+    std::optional<double> expect_duration_tolerance;
 };
 
 // How much of a live input is read when --duration is not given: enough for several 2-10 s GOPs.
@@ -35,6 +42,9 @@ inline constexpr int k_exit_probe_failed =
 // The ffprobe endpoint for INPUT: a local multi-segment RTMP URL (rtmp://127.0.0.1/live/u/s) gets
 // -rtmp_app live -rtmp_playpath u/s as relay-clean passes it; explicit flags win. Throws UsageError.
 ffmpeg::Endpoint inspect_endpoint(const InspectOptions& options);
+
+// The --expect-* options as checked expectations. Throws UsageError naming the flag and its range.
+inspect::Expectations inspect_expectations(const InspectOptions& options);
 
 // relay-inspect: probes INPUT, prints the figures and the profile's PASS/FAIL lines (text or
 // JSON) on stdout, and returns the exit code. Throws core::Error for an input it cannot analyse.

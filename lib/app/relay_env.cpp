@@ -1,7 +1,10 @@
 #include "app/relay_env.hpp"
 
 #include "core/error.hpp"
+#include "core/redact.hpp"
 #include "core/strings.hpp"
+#include "net/address.hpp"
+#include "net/policy.hpp"
 #include "net/url.hpp"
 
 #include <fmt/format.h>
@@ -82,6 +85,32 @@ RtmpServer load_rtmp_server(const std::optional<std::string>& host_flag, const s
     }
     server.host = host.value().for_url(); // IPv6 in brackets, ready for rtmp://HOST:PORT/...
     return server;
+}
+
+ffmpeg::Endpoint operator_endpoint(const std::string& url)
+{
+    auto endpoint = ffmpeg::from_url(url);
+    const auto parsed = net::parse_url(url);
+    if (!core::starts_with_ci(url, "rtmp") || !parsed || parsed.value().path.empty()) {
+        return endpoint;
+    }
+    const auto& host = parsed.value().host;
+    const bool local =
+        host.address ? net::classify(*host.address) == net::AddressClass::loopback : net::is_localhost_name(host.text);
+    if (!local) {
+        return endpoint;
+    }
+    // rtmp://127.0.0.1:1935/live/u/s -> app "live", playpath "u/s" (query kept), like relay-clean.
+    const std::string path_only = parsed.value().path.substr(1);
+    const std::string path = path_only + (parsed.value().query ? "?" + *parsed.value().query : std::string());
+    const size_t app_end = path_only.find('/');
+    if (app_end == std::string::npos || path_only.find('/', app_end + 1) == std::string::npos) {
+        return endpoint; // "app/stream": ffmpeg splits it the same way
+    }
+    const std::string playpath(path.substr(app_end + 1));
+    core::register_secret(playpath);
+    endpoint.options = {"-rtmp_app", path.substr(0, app_end), "-rtmp_playpath", playpath};
+    return endpoint;
 }
 
 } // namespace mtxrelay::app

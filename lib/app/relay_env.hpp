@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/env.hpp"
+#include "ffmpeg/endpoint.hpp"
 
 #include <optional>
 #include <string>
@@ -24,6 +25,12 @@ int int_setting(const std::optional<int>& flag, const char* flag_name, const cor
 // Seconds from a flag, else env, else the default; range-checked.
 double seconds_setting(const std::optional<double>& flag, const char* flag_name, const core::EnvLookup& env,
                        const char* env_name, double fallback, double min, double max);
+
+// A URL or file an operator gives (relay-inspect's input, relay-restream's --source). An rtmp
+// URL on this machine with a path of 3 or more segments (rtmp://127.0.0.1:1935/clean/u/s) is
+// split like local_rtmp (-rtmp_app clean -rtmp_playpath u/s, registered as a secret: it may hold
+// a stream key): ffmpeg would send app "clean/u", which nginx-rtmp answers "application not found".
+ffmpeg::Endpoint operator_endpoint(const std::string& url);
 
 // A boolean env switch: 1/true/yes/on or 0/false/no/off.
 bool bool_env(const core::EnvLookup& env, const char* env_name, bool fallback);

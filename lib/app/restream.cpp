@@ -52,7 +52,7 @@ ffmpeg::Endpoint resolve_source(const RestreamOptions& options, const RestreamPl
         if (options.source->empty() || options.source->front() == '-') {
             throw core::UsageError("--source must be a URL or a file path (not empty, not starting with '-')");
         }
-        return ffmpeg::from_url(*options.source);
+        return operator_endpoint(*options.source);
     }
     const auto rtmp = load_rtmp_server(options.rtmp_host, options.rtmp_port, env);
     return ffmpeg::local_rtmp(rtmp.host, rtmp.port, mtx::hook_path(mtx::Stage::clean, *plan.context));

@@ -6,25 +6,32 @@ namespace mtxrelay::ffmpeg {
 
 namespace {
 
-// Replaces any timestamp step below 0 or above half a second by one nominal duration, so a
-// publisher's clock jump neither freezes the picture (forward) nor stalls the CFR stage
-// (backward). Measured on this machine: content kept, jump dropped (SPEC §8).
+// A timestamp step longer than this, or backwards, is a publisher's clock jump and is replaced
+// by one nominal duration; a shorter forward step is a hole in one track and is kept (the fps
+// filter fills a video hole with repeated frames, aresample an audio one with silence).
+// One value for both tracks, so that a hole in one never shifts it against the other: with
+// 0.5 s, a 0.533 s video-only hole (drops_hole) ended the clean video 493 ms before its audio.
+// 2 s keeps holes up to 2 s in sync (at the cost of up to 2 s of still picture for a joint jump
+// under 2 s) and still drops the 5 s jumps measured (SPEC §8; ts_jump, glasses_mix).
+constexpr double k_timestamp_jump_seconds = 2.0;
+
 // The first frame keeps its time (capped at 10 s) so audio and video keep their relative
 // offset: a reader joining a live stream gets audio at once but video only from the next
 // keyframe, and zeroing both would put the sound ahead of the picture for good.
 std::string video_repair(int fps)
 {
     return fmt::format("setpts='if(eq(N,0),clip(PTS,0,10/TB),PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+"
-                       "gt(PTS-PREV_INPTS,0.5/TB),1/({}*TB),PTS-PREV_INPTS))'",
-                       fps);
+                       "gt(PTS-PREV_INPTS,{}/TB),1/({}*TB),PTS-PREV_INPTS))'",
+                       k_timestamp_jump_seconds, fps);
 }
 
 // Audio starts at 0: a reader joining nginx-rtmp mid-stream was measured getting a first audio
 // packet stamped seconds ahead of the next ones; keeping it would delay all sound by that much.
 std::string audio_repair()
 {
-    return "asetpts='if(eq(N,0),0,PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+"
-           "gt(PTS-PREV_INPTS,0.5/TB),NB_SAMPLES/(SR*TB),PTS-PREV_INPTS))'";
+    return fmt::format("asetpts='if(eq(N,0),0,PREV_OUTPTS+if(lt(PTS-PREV_INPTS,0)+"
+                       "gt(PTS-PREV_INPTS,{}/TB),NB_SAMPLES/(SR*TB),PTS-PREV_INPTS))'",
+                       k_timestamp_jump_seconds);
 }
 
 // Scales into the profile's frame and pads to it: portrait when the input is taller than
@@ -164,7 +171,10 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
 
 std::vector<std::string> seed_command(const Endpoint& input, const Endpoint& output)
 {
-    std::vector<std::string> args = {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning"};
+    // The recipe's own flags follow; -progress is how relay-clean's supervisor sees output
+    // advance (without it a run over its 20 s start-up grace was stopped as stalled).
+    std::vector<std::string> args = {"ffmpeg",   "-nostdin",  "-hide_banner", "-loglevel",     "warning",
+                                     "-nostats", "-progress", "pipe:1",       "-stats_period", "1"};
     args.insert(args.end(), input.options.begin(), input.options.end());
     append(args,
            {"-i",       input.url,     "-c:v", "libx264",       "-preset", "veryfast", "-tune", "zerolatency", "-g",

@@ -41,8 +41,8 @@ struct InputShape {
 };
 
 // The ffmpeg argv (starting with "ffmpeg") that turns a dirty input into the clean contract:
-// timestamp repair (steps < 0 or > 0.5 s become one frame), CFR, time-based closed GOPs,
-// no B-frames, CBR with filler, AAC-LC 48 kHz stereo (silence when the input has none), a
+// timestamp repair (clock jumps, i.e. steps < 0 or > 2 s, become one frame; holes are filled),
+// CFR, time-based closed GOPs, no B-frames, CBR with filler, AAC-LC 48 kHz stereo (silence when the input has none), a
 // portrait frame for a portrait input and a landscape one otherwise (decided by ffmpeg
 // from the first frame, so one command fits both).
 std::vector<std::string> clean_command(const CleanProfile& profile, const InputShape& shape, const Endpoint& input,

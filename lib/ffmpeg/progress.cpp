@@ -51,6 +51,12 @@ std::optional<Progress> ProgressParser::feed(std::string_view line)
         m_current.end = core::trim(value) == "end";
         Progress done = m_current;
         m_current = Progress{};
+        const auto now = m_now();
+        if (m_previous && now > m_previous->second && done.frame >= m_previous->first) {
+            const std::chrono::duration<double> elapsed = now - m_previous->second;
+            done.fps = static_cast<double>(done.frame - m_previous->first) / elapsed.count();
+        }
+        m_previous.emplace(done.frame, now);
         return done;
     }
     return std::nullopt;

@@ -113,10 +113,24 @@ TrackTiming time_track(const std::vector<const Packet*>& packets, double fallbac
         timing.end = 0;
         return timing;
     }
+    double last = timing.first;
+    for (const auto* packet : packets) {
+        last = decode_time(*packet).value_or(last);
+    }
     for (const auto* packet : packets) {
         const auto time = packet->pts ? packet->pts : packet->dts;
-        if (time && decode_time(*packet).value_or(timing.first) < timing.first + 1.0) {
+        if (!time) {
+            continue;
+        }
+        const double at = decode_time(*packet).value_or(timing.first);
+        if (at < timing.first + 1.0) {
             timing.start = timing.start ? std::min(*timing.start, *time) : *time;
+        }
+        // Symmetric to the start: the second before the last packet's time, so packets from
+        // before a backward jump (a restarted encoder) do not move the end.
+        if (at > last - 1.0 && at <= last + k_time_epsilon) {
+            const double length = packet->duration > 0 ? packet->duration : fallback_duration;
+            timing.finish = std::max(timing.finish.value_or(*time + length), *time + length);
         }
     }
     return timing;
@@ -288,6 +302,9 @@ Report analyse(const ProbeData& data)
     analyse_bitrate(data, report);
     if (report.video_timing.start && report.audio_timing.start) {
         report.av_start_offset = *report.audio_timing.start - *report.video_timing.start;
+    }
+    if (report.video_timing.finish && report.audio_timing.finish) {
+        report.av_end_offset = *report.audio_timing.finish - *report.video_timing.finish;
     }
     return report;
 }

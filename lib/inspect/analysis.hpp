@@ -76,9 +76,10 @@ struct TrackTiming {
     std::size_t dts_repeated = 0;       // DTS equal to the previous packet's
     std::size_t pts_before_dts = 0;
     std::vector<TimestampJump> jumps;
-    std::optional<double> start; // earliest PTS within the track's first second
-    double first = 0;            // first packet's DTS (PTS when DTS is missing)
-    double end = 0;              // last DTS + its duration
+    std::optional<double> start;  // earliest PTS within the track's first second
+    std::optional<double> finish; // latest PTS + duration within the track's last second
+    double first = 0;             // first packet's DTS (PTS when DTS is missing)
+    double end = 0;               // last DTS + its duration
 };
 
 // Every figure relay-inspect reports; computed from ProbeData alone, so tests need no ffprobe.
@@ -118,8 +119,10 @@ struct Report {
     double bitrate_lowest_window_at = 0;
     std::optional<double> bitrate_highest_window;
 
-    // Audio start minus video start (positive: audio starts later).
+    // Audio start minus video start (positive: audio starts later), and the same at the end
+    // (audio finish minus video finish; positive: audio ends later).
     std::optional<double> av_start_offset;
+    std::optional<double> av_end_offset;
 };
 
 // Analyses one probe; data.video must be set and some video packets present.

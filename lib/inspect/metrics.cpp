@@ -158,6 +158,46 @@ Measurement bitrate_measure(const Report& r, Metric metric)
     return number(Unit::ratio, spread, fmt::format("{:.2f} (1 s windows {:.2f}-{:.2f} Mbit/s)", spread, low, high));
 }
 
+std::string orientation_of_stream(const VideoStreamInfo& v)
+{
+    return v.width > v.height ? "landscape" : v.height > v.width ? "portrait" : "square";
+}
+
+Measurement shape_measure(const Report& r, Metric metric)
+{
+    const auto& v = r.video;
+    if (v.width <= 0 || v.height <= 0) {
+        return unknown(Unit::text, "frame size not reported by the stream header");
+    }
+    const auto size = fmt::format("{}x{}", v.width, v.height);
+    if (metric == Metric::frame_size) {
+        return text(size, size);
+    }
+    const auto orientation = orientation_of_stream(v);
+    return text(orientation, fmt::format("{} ({})", orientation, size));
+}
+
+Measurement frame_rate_measure(const Report& r)
+{
+    if (r.nominal_frame_interval <= 0) {
+        return unknown(Unit::fps, "no frame interval measured (fewer than 2 video frames)");
+    }
+    const double fps = 1 / r.nominal_frame_interval;
+    return number(Unit::fps, fps,
+                  fmt::format("{:.2f} fps (frame interval {:.2f} ms; {:.2f} fps effective)", fps,
+                              r.nominal_frame_interval * 1000, r.effective_fps));
+}
+
+Measurement offset_measure(const std::optional<double>& offset, std::string_view edge)
+{
+    if (!offset) {
+        return unknown(Unit::milliseconds, "no audio track");
+    }
+    const double ms = std::abs(*offset) * 1000;
+    return number(Unit::milliseconds, ms,
+                  fmt::format("{:.0f} ms (audio {} {} video)", ms, edge, *offset >= 0 ? "after" : "before"));
+}
+
 } // namespace
 
 Measurement measure(const Report& r, Metric metric)
@@ -223,13 +263,18 @@ Measurement measure(const Report& r, Metric metric)
     case Metric::bitrate_lowest_window:
     case Metric::bitrate_window_spread:
         return bitrate_measure(r, metric);
+    case Metric::frame_rate:
+        return frame_rate_measure(r);
+    case Metric::frame_size:
+    case Metric::orientation:
+        return shape_measure(r, metric);
+    case Metric::duration:
+        return number(Unit::seconds, r.duration,
+                      fmt::format("{:.3f} s (from {:.3f} to {:.3f} s)", r.duration, r.start, r.end));
     case Metric::av_start_offset:
-        if (!r.av_start_offset) {
-            return unknown(Unit::milliseconds, "no audio track");
-        }
-        return number(Unit::milliseconds, std::abs(*r.av_start_offset) * 1000,
-                      fmt::format("{:.0f} ms ({})", std::abs(*r.av_start_offset) * 1000,
-                                  *r.av_start_offset >= 0 ? "audio starts after video" : "audio starts before video"));
+        return offset_measure(r.av_start_offset, "starts");
+    case Metric::av_end_offset:
+        return offset_measure(r.av_end_offset, "ends");
     }
     return unknown(Unit::text, "unknown metric");
 }

@@ -17,6 +17,10 @@ enum class Metric {
     closed_gops, // not measurable from packets: reported as reasoning
     frame_duration_stddev,
     frames_per_second_spread,
+    frame_rate,           // the rate the frame timing is built on: 1 / nominal frame interval
+    frame_size,           // "WxH" from the stream header
+    orientation,          // "landscape", "portrait" or "square"
+    duration,             // earliest packet to the latest packet end of either track
     dts_order_violations, // backward + repeated DTS + missing timestamps
     pts_before_dts,
     largest_frame_gap,
@@ -29,9 +33,10 @@ enum class Metric {
     bitrate_lowest_window,
     bitrate_window_spread, // highest / lowest 1 s window
     av_start_offset,       // absolute value
+    av_end_offset,         // absolute value
 };
 
-enum class Unit { text, count, seconds, milliseconds, mbps, frame_intervals, ratio };
+enum class Unit { text, count, seconds, milliseconds, mbps, frame_intervals, ratio, fps };
 
 // A figure taken from a Report for one metric.
 struct Measurement {

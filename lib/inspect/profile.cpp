@@ -21,6 +21,8 @@ std::string format_value(Unit unit, double value)
         return fmt::format("{:g} Mbit/s", value);
     case Unit::frame_intervals:
         return fmt::format("{:g} frame intervals", value);
+    case Unit::fps:
+        return fmt::format("{:g} fps", value);
     default:
         return fmt::format("{:g}", value);
     }
@@ -47,6 +49,21 @@ Status judge(const Requirement& req, const Measurement& m, const Report& r, std:
         }
         const bool ok = std::find(req.allowed.begin(), req.allowed.end(), *m.text) != req.allowed.end();
         return ok ? Status::pass : Status::fail;
+    }
+    if (req.compare == Compare::near) {
+        const double low = req.threshold - req.tolerance;
+        const double high = req.threshold + req.tolerance;
+        limit = fmt::format("{} to {}", format_value(m.unit, low), format_value(m.unit, high));
+        if (!m.value) {
+            return Status::unknown;
+        }
+        if (*m.value > high + k_time_epsilon) {
+            return Status::fail;
+        }
+        if (m.lower_bound) {
+            return Status::unknown; // the true value may still be above the high end
+        }
+        return *m.value >= low - k_time_epsilon ? Status::pass : Status::fail;
     }
     const bool at_most = req.compare == Compare::at_most;
     double value = m.value.value_or(0);

@@ -10,8 +10,13 @@
 
 namespace mtxrelay::inspect {
 
-// How the measured value is compared with the threshold. `info` never passes or fails.
-enum class Compare { at_least, at_most, one_of, info };
+// How the measured value is compared with the threshold. `near` passes within `tolerance` of
+// it either way. `info` never passes or fails.
+enum class Compare { at_least, at_most, one_of, near, info };
+
+// Which caller expectation (relay-inspect --expect-*, see expectations.hpp) replaces a
+// requirement's threshold or allowed values for one run.
+enum class Expectation { none, fps, size, orientation, duration };
 
 // One line of a profile: data only, so a new profile is a new table.
 struct Requirement {
@@ -21,6 +26,8 @@ struct Requirement {
     Compare compare = Compare::info;
     double threshold = 0;             // in the metric's unit (frame_intervals: a count of them)
     std::vector<std::string> allowed; // one_of
+    double tolerance = 0;             // near
+    Expectation expectation = Expectation::none;
 };
 
 struct Profile {

@@ -1,4 +1,5 @@
 // The target profiles as data. Adding a profile is adding a table here (docs/relay-inspect.md).
+#include "inspect/expectations.hpp"
 #include "inspect/profile.hpp"
 
 namespace mtxrelay::inspect {
@@ -6,7 +7,46 @@ namespace mtxrelay::inspect {
 namespace {
 
 using C = Compare;
+using E = Expectation;
 using M = Metric;
+
+// The shape of the picture. Rows with an expectation take relay-inspect's --expect-* values;
+// without one, the clean contract's defaults apply (SPEC 6: 30 fps, a quality preset's size)
+// and orientation and duration are shown, not judged (nothing says what they should be).
+Requirement frame_size_rule(bool clean_contract)
+{
+    if (!clean_contract) {
+        return {"frame_size", "frame size (checked with --expect-size)", M::frame_size, C::info, 0, {}, 0, E::size};
+    }
+    return {"frame_size",
+            "frame size 480p/720p/1080p (either orientation)",
+            M::frame_size,
+            C::one_of,
+            0,
+            preset_frame_sizes(),
+            0,
+            E::size};
+}
+
+Requirement orientation_rule()
+{
+    return {"orientation", "orientation (checked with --expect-orientation)", M::orientation, C::info, 0, {}, 0,
+            E::orientation};
+}
+
+Requirement frame_rate_rule(bool clean_contract)
+{
+    if (!clean_contract) {
+        return {"frame_rate", "frame rate (checked with --expect-fps)", M::frame_rate, C::info, 0, {}, 0, E::fps};
+    }
+    return {"frame_rate", "frame rate 30 fps (within 1 %)", M::frame_rate, C::near, 30, {}, 30 * k_fps_tolerance,
+            E::fps};
+}
+
+Requirement duration_rule()
+{
+    return {"duration", "duration (checked with --expect-duration)", M::duration, C::info, 0, {}, 0, E::duration};
+}
 
 // Rules every ingest we target shares: a decodable, well-timed H.264 + AAC stream.
 std::vector<Requirement> timing_rules()
@@ -46,6 +86,8 @@ Profile cloudflare()
     r = {
         {"video_codec", "video codec H.264", M::video_codec, C::one_of, 0, {"h264"}},
         {"no_b_frames", "no B-frames", M::b_frames, C::at_most, 0, {}},
+        frame_size_rule(true),
+        orientation_rule(),
         {"keyframe_interval_min", "keyframe interval at least 2 s", M::keyframe_interval_min, C::at_least, 2, {}},
         {"keyframe_interval_max", "keyframe interval at most 10 s", M::keyframe_interval_max, C::at_most, 10, {}},
         {"keyframe_interval_regular",
@@ -67,6 +109,7 @@ Profile cloudflare()
          C::at_most,
          1,
          {}},
+        frame_rate_rule(true),
     };
     const auto timing = timing_rules();
     r.insert(r.end(), timing.begin(), timing.end());
@@ -82,6 +125,8 @@ Profile cloudflare()
                  2,
                  {}});
     r.push_back({"av_start_offset", "audio and video start within 100 ms", M::av_start_offset, C::at_most, 100, {}});
+    r.push_back({"av_end_offset", "audio and video end within 100 ms", M::av_end_offset, C::at_most, 100, {}});
+    r.push_back(duration_rule());
     return p;
 }
 
@@ -112,6 +157,10 @@ Profile twitch()
     r.insert(r.end(), audio.begin(), audio.end());
     r.push_back({"bitrate_mean_max", "combined bitrate mean at most 6.5 Mbit/s", M::bitrate_mean, C::at_most, 6.5, {}});
     r.push_back({"cbr", "CBR: highest / lowest 1 s window at most 2", M::bitrate_window_spread, C::at_most, 2, {}});
+    r.push_back(frame_size_rule(false));
+    r.push_back(orientation_rule());
+    r.push_back(frame_rate_rule(false));
+    r.push_back(duration_rule());
     return p;
 }
 

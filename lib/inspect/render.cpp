@@ -30,14 +30,20 @@ std::pair<int, int> fps_range(const Report& r)
     return {*low, *high};
 }
 
+double nominal_fps(const Report& r)
+{
+    return r.nominal_frame_interval > 0 ? 1 / r.nominal_frame_interval : 0;
+}
+
 void video_section(std::string& out, const Report& r)
 {
     const auto& v = r.video;
     const auto& d = r.frame_durations;
     const auto& k = r.keyframe_intervals;
     const auto [fps_low, fps_high] = fps_range(r);
-    out += fmt::format("video    {} {} {}x{}, {} frames, {:.2f} fps effective\n", v.codec,
-                       v.profile.empty() ? "-" : v.profile, v.width, v.height, r.frames, r.effective_fps);
+    out +=
+        fmt::format("video    {} {} {}x{}, {} frames, {:.2f} fps ({:.2f} effective)\n", v.codec,
+                    v.profile.empty() ? "-" : v.profile, v.width, v.height, r.frames, nominal_fps(r), r.effective_fps);
     out += fmt::format("         frame durations {:.1f}-{:.1f} ms, mean {:.2f}, stddev {:.2f} ms; frames per second "
                        "{}-{} over {} s\n",
                        d.min * 1000, d.max * 1000, d.mean * 1000, d.stddev * 1000, fps_low, fps_high,
@@ -78,8 +84,9 @@ void stream_section(std::string& out, const Report& r)
     } else {
         out += fmt::format("bitrate  mean {:.2f} Mbit/s (shorter than 1 s: no windows)\n", r.bitrate_mean / 1e6);
     }
-    if (r.av_start_offset) {
-        out += fmt::format("a/v      start offset {:+.0f} ms (audio minus video)\n", *r.av_start_offset * 1000);
+    if (r.av_start_offset && r.av_end_offset) {
+        out += fmt::format("a/v      start offset {:+.0f} ms, end offset {:+.0f} ms (audio minus video)\n",
+                           *r.av_start_offset * 1000, *r.av_end_offset * 1000);
     }
 }
 
@@ -122,6 +129,12 @@ json stats_json(const Stats& s, double scale = 1)
             {"stddev", s.stddev * scale}};
 }
 
+template <class T>
+json optional_json(const std::optional<T>& value, double scale = 1)
+{
+    return value ? json(*value * scale) : json(nullptr);
+}
+
 json timing_json(const TrackTiming& t)
 {
     json jumps = json::array();
@@ -135,13 +148,9 @@ json timing_json(const TrackTiming& t)
             {"pts_before_dts", t.pts_before_dts},
             {"jumps", jumps},
             {"first_s", t.first},
-            {"end_s", t.end}};
-}
-
-template <class T>
-json optional_json(const std::optional<T>& value, double scale = 1)
-{
-    return value ? json(*value * scale) : json(nullptr);
+            {"end_s", t.end},
+            {"start_s", optional_json(t.start)},
+            {"finish_s", optional_json(t.finish)}};
 }
 
 // Rounds every float to 6 decimals (ffprobe's own precision): 0.49999999999999994 -> 0.5.
@@ -166,6 +175,7 @@ json figures_json(const Report& r)
                   {"has_b_frames", r.video.has_b_frames},
                   {"reordered_frames", r.reordered_frames},
                   {"frames", r.frames},
+                  {"fps", nominal_fps(r)},
                   {"effective_fps", r.effective_fps},
                   {"frame_duration_ms", stats_json(r.frame_durations, 1000)},
                   {"nominal_frame_interval_ms", r.nominal_frame_interval * 1000},
@@ -196,7 +206,8 @@ json figures_json(const Report& r)
               {"lowest_1s_window", optional_json(r.bitrate_lowest_window)},
               {"lowest_1s_window_at_s", r.bitrate_lowest_window ? json(r.bitrate_lowest_window_at) : json(nullptr)},
               {"highest_1s_window", optional_json(r.bitrate_highest_window)}}},
-            {"av_start_offset_ms", optional_json(r.av_start_offset, 1000)}};
+            {"av_start_offset_ms", optional_json(r.av_start_offset, 1000)},
+            {"av_end_offset_ms", optional_json(r.av_end_offset, 1000)}};
 }
 
 } // namespace

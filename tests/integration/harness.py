@@ -1193,6 +1193,9 @@ class App:
     hooks: list[Hook] = dataclasses.field(default_factory=list)
     hls: bool = False
     record: bool = False
+    # True: one file per publish (<name>-<unix time>.flv) instead of overwriting <name>.flv at
+    # every re-publish, so every run of a restarted publisher is kept.
+    record_unique: bool = False
     idle_streams: bool = False  # False: MediaMTX-like (readers closed on unpublish)
     respawn: bool = False  # True ~ runOnAvailableRestart (nginx retries after respawn_timeout)
     hls_fragment: str = "2s"
@@ -1353,7 +1356,8 @@ class Nginx:
             if app.record:
                 (r / "rec" / app.name).mkdir(exist_ok=True)
                 lines += [f"            record all; record_path {r}/rec/{app.name};",
-                          "            record_unique off; record_suffix .flv;"]
+                          f"            record_unique {'on' if app.record_unique else 'off'};"
+                          " record_suffix .flv;"]
             for i, hook in enumerate(app.hooks):
                 paths = self._hook_paths(app.name, i)
                 if not hook.argv or not os.path.isabs(hook.argv[0]):

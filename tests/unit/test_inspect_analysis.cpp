@@ -166,6 +166,7 @@ TEST_CASE("no audio fails audio presence; the audio figures are unknown, not pas
     CHECK(result(results, "audio_present").measured.shown == "no audio track");
     CHECK(result(results, "audio_codec").status == Status::unknown);
     CHECK(result(results, "av_start_offset").status == Status::unknown);
+    CHECK(result(results, "av_end_offset").status == Status::unknown);
     CHECK_FALSE(all_pass(results));
 }
 
@@ -226,4 +227,51 @@ TEST_CASE("missing and repeated timestamps count against DTS order", "[inspect][
     CHECK(report.video_timing.missing_timestamps == 1);
     CHECK(report.video_timing.dts_repeated == 1);
     CHECK(result(cloudflare(report), "dts_monotonic").measured.shown == "2 (0 backward, 1 repeated, 1 missing)");
+}
+
+TEST_CASE("audio whose clock runs 1.5 % fast starts with the video but ends 300 ms after it", "[inspect][analysis]")
+{
+    auto data = make_stream();
+    stretch_audio(data, 1.015);
+    const auto report = analyse(data);
+    REQUIRE(report.av_start_offset);
+    CHECK(*report.av_start_offset == Approx(0).margin(1e-9));
+    REQUIRE(report.av_end_offset);
+    CHECK(*report.av_end_offset == Approx(0.3).margin(0.025)); // 20 s * 1.5 %, within one AAC frame
+
+    const auto results = cloudflare(report);
+    CHECK(result(results, "av_start_offset").status == Status::pass);
+    CHECK(result(results, "av_end_offset").status == Status::fail);
+    CHECK(result(results, "av_end_offset").measured.shown.ends_with(" ms (audio ends after video)"));
+    CHECK(not_passing(results) == std::vector<std::string>{"av_end_offset"});
+}
+
+TEST_CASE("video that stops 2 s before the audio fails the end offset, whichever way round", "[inspect][analysis]")
+{
+    auto data = make_stream();
+    drop_video(data, 18, 20);
+    auto results = cloudflare(analyse(data));
+    CHECK(result(results, "av_end_offset").status == Status::fail);
+    CHECK(result(results, "av_end_offset").measured.value == Approx(2011).margin(1)); // audio's last frame ends 20.011
+    CHECK(result(results, "av_start_offset").status == Status::pass);
+
+    auto audio_short = make_stream();
+    std::erase_if(audio_short.packets, [](const Packet& p) { return p.type == MediaType::audio && *p.dts >= 18; });
+    results = cloudflare(analyse(audio_short));
+    CHECK(result(results, "av_end_offset").status == Status::fail);
+    CHECK(result(results, "av_end_offset").measured.shown.ends_with(" ms (audio ends before video)"));
+}
+
+TEST_CASE("the end offset is read over the last second, not moved by an earlier backward jump", "[inspect][analysis]")
+{
+    // An encoder restart: both tracks go back 3 s at 10 s, so their highest timestamps (~10 s)
+    // come before the stream's real end (~17 s), where the video now stops 0.5 s early.
+    auto data = make_stream();
+    shift_from(data, 10.0, -3.0);
+    drop_video(data, 16.5, 20);
+    const auto report = analyse(data);
+    REQUIRE(report.video_timing.finish);
+    CHECK(*report.video_timing.finish == Approx(16.5).margin(0.002));
+    REQUIRE(report.av_end_offset);
+    CHECK(*report.av_end_offset == Approx(0.511).margin(0.002));
 }

@@ -142,7 +142,7 @@ TEST_CASE("the text report prints one status line per requirement and a verdict"
     CHECK(text.find("  FAIL     no B-frames ") != std::string::npos);
     CHECK(text.find("  PASS     keyframe interval at least 2 s ") != std::string::npos);
     CHECK(text.find("  NOTE     closed GOPs ") != std::string::npos);
-    CHECK(text.ends_with("result: FAIL, 1 of 19 requirements not met; failed: no_b_frames\n"));
+    CHECK(text.ends_with("result: FAIL, 1 of 22 requirements not met; failed: no_b_frames\n"));
 
     const auto json = render_json({"x.flv", false, std::nullopt}, report, *profile, results);
     CHECK(json["result"] == "fail");
@@ -151,4 +151,107 @@ TEST_CASE("the text report prints one status line per requirement and a verdict"
     CHECK(json["requirements"][1]["id"] == "no_b_frames");
     CHECK(json["requirements"][1]["status"] == "fail");
     CHECK(json["requirements"][1]["value"] == 2);
+}
+
+TEST_CASE("the frame rate must be 30 fps by default: 25 and 60 fail, 29.97 passes", "[inspect][profile]")
+{
+    CHECK(result(cloudflare(analyse(make_stream())), "frame_rate").status == Status::pass);
+    CHECK(result(cloudflare(analyse(make_stream())), "frame_rate").limit == "29.7 fps to 30.3 fps");
+    CHECK(result(cloudflare(analyse(make_stream({.fps = 30000.0 / 1001}))), "frame_rate").status == Status::pass);
+    for (const double fps : {15.0, 25.0, 60.0}) {
+        INFO(fps << " fps");
+        // The same bits per second at every rate, so only the rate differs.
+        const auto results =
+            cloudflare(analyse(make_stream({.fps = fps, .gop = 2, .frame_bytes = static_cast<int>(12000 * 30 / fps)})));
+        CHECK(result(results, "frame_rate").status == Status::fail);
+        CHECK(result(results, "frame_rate").measured.value == Approx(fps).epsilon(0.005));
+        CHECK(not_passing(results) == std::vector<std::string>{"frame_rate"}); // constant, just not 30
+    }
+}
+
+TEST_CASE("--expect-fps moves the frame rate the stream must have", "[inspect][profile]")
+{
+    const auto report = analyse(make_stream({.fps = 25}));
+    const auto results = cloudflare(report, {.fps = 25});
+    CHECK(result(results, "frame_rate").status == Status::pass);
+    CHECK(result(results, "frame_rate").requirement.name == "frame rate 25 fps (within 1 %)");
+    CHECK(result(cloudflare(analyse(make_stream()), {.fps = 25}), "frame_rate").status == Status::fail);
+}
+
+TEST_CASE("the frame size must be a quality preset's unless one size is expected", "[inspect][profile]")
+{
+    const auto with_size = [](int width, int height) {
+        auto data = make_stream();
+        data.video->width = width;
+        data.video->height = height;
+        return analyse(data);
+    };
+    CHECK(result(cloudflare(with_size(1280, 720)), "frame_size").status == Status::pass);
+    CHECK(result(cloudflare(with_size(720, 1280)), "frame_size").status == Status::pass);
+    CHECK(result(cloudflare(with_size(480, 854)), "frame_size").status == Status::pass);
+    for (const auto& [w, h] : {std::pair{1920, 1088}, {720, 960}, {640, 480}}) {
+        INFO(w << "x" << h);
+        const auto results = cloudflare(with_size(w, h));
+        CHECK(result(results, "frame_size").status == Status::fail);
+        CHECK(not_passing(results) == std::vector<std::string>{"frame_size"});
+    }
+    // "This output must be 1280x720": another preset size fails.
+    const Expectations hd{.size = FrameSize{1280, 720}};
+    CHECK(result(cloudflare(with_size(1280, 720), hd), "frame_size").status == Status::pass);
+    const auto results = cloudflare(with_size(1920, 1080), hd);
+    CHECK(result(results, "frame_size").status == Status::fail);
+    CHECK(result(results, "frame_size").requirement.name == "frame size 1280x720");
+    CHECK(result(results, "frame_size").measured.shown == "1920x1080");
+    CHECK(result(cloudflare(with_size(0, 0)), "frame_size").status == Status::unknown);
+}
+
+TEST_CASE("orientation is shown, and judged once --expect-orientation says which", "[inspect][profile]")
+{
+    auto portrait = make_stream();
+    portrait.video->width = 720;
+    portrait.video->height = 1280;
+    const auto report = analyse(portrait);
+    CHECK(result(cloudflare(report), "orientation").status == Status::info);
+    CHECK(result(cloudflare(report), "orientation").measured.shown == "portrait (720x1280)");
+    // "Portrait input stays portrait."
+    CHECK(result(cloudflare(report, {.orientation = "portrait"}), "orientation").status == Status::pass);
+    const auto landscape = cloudflare(analyse(make_stream()), {.orientation = "portrait"});
+    CHECK(result(landscape, "orientation").status == Status::fail);
+    CHECK(result(landscape, "orientation").measured.shown == "landscape (1280x720)");
+    CHECK(not_passing(landscape) == std::vector<std::string>{"orientation"});
+}
+
+TEST_CASE("an output holding two GOPs of an 18 s input fails --expect-duration 18", "[inspect][profile]")
+{
+    const auto whole = analyse(make_stream({.seconds = 18}));
+    CHECK(result(cloudflare(whole), "duration").status == Status::info);
+    CHECK(result(cloudflare(whole, {.duration = 18}), "duration").status == Status::pass);
+
+    const auto two_gops = analyse(make_stream({.seconds = 4}));
+    const auto results = cloudflare(two_gops, {.duration = 18});
+    CHECK(result(results, "duration").status == Status::fail);
+    CHECK(result(results, "duration").requirement.name == "duration 18 s (within 1 s)");
+    CHECK(result(results, "duration").limit == "17 s to 19 s");
+    CHECK(result(results, "duration").measured.value == Approx(4.0).margin(0.02));
+
+    // The tolerance is the caller's: 17.5 s of 18 passes within 1 s, fails within 0.2 s.
+    const auto short_by_half = analyse(make_stream({.seconds = 17.5}));
+    CHECK(result(cloudflare(short_by_half, {.duration = 18}), "duration").status == Status::pass);
+    CHECK(result(cloudflare(short_by_half, {.duration = 18, .duration_tolerance = 0.2}), "duration").status ==
+          Status::fail);
+}
+
+TEST_CASE("twitch shows frame rate, size, orientation and duration until they are expected", "[inspect][profile]")
+{
+    const auto* twitch = find_profile("twitch");
+    const auto report = analyse(make_stream({.fps = 60}));
+    auto results = evaluate(*twitch, report);
+    for (const auto* id : {"frame_rate", "frame_size", "orientation", "duration"}) {
+        INFO(id);
+        CHECK(result(results, id).status == Status::info);
+    }
+    CHECK(all_pass(results));
+    results = evaluate(apply(*twitch, {.fps = 30, .size = FrameSize{1920, 1080}}), report);
+    CHECK(result(results, "frame_rate").status == Status::fail);
+    CHECK(result(results, "frame_size").status == Status::fail);
 }

@@ -2,6 +2,7 @@
 // Synthetic packet lists for the relay-inspect tests: a clean stream and edits that make it dirty.
 
 #include "inspect/analysis.hpp"
+#include "inspect/expectations.hpp"
 #include "inspect/profile.hpp"
 
 #include <algorithm>
@@ -90,6 +91,22 @@ inline const RequirementResult& result(const std::vector<RequirementResult>& res
 inline std::vector<RequirementResult> cloudflare(const Report& report)
 {
     return evaluate(*find_profile("cloudflare"), report);
+}
+
+// The cloudflare profile with relay-inspect's --expect-* values applied.
+inline std::vector<RequirementResult> cloudflare(const Report& report, const Expectations& expected)
+{
+    return evaluate(apply(*find_profile("cloudflare"), expected), report);
+}
+
+// Stretches the audio timestamps by `ratio`: an audio sample clock running that much fast.
+inline void stretch_audio(ProbeData& data, double ratio)
+{
+    for (auto& p : data.packets) {
+        if (p.type == MediaType::audio) {
+            p.dts = p.pts = std::round(*p.pts * ratio * 1000) / 1000;
+        }
+    }
 }
 
 // Ids of the requirements that did not pass (fail or unknown), for one-line assertions.

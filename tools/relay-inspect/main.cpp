@@ -21,6 +21,19 @@ int main(int argc, char** argv)
     cli.add_option("--rtmp-playpath", options.rtmp_playpath,
                    "RTMP stream name for ffprobe (-rtmp_playpath). Default for local multi-segment URLs: the rest "
                    "of the path (u/s)");
+    cli.add_option("--expect-fps", options.expect_fps,
+                   "Frame rate the stream must have, within 1 % (1-240; cloudflare default: 30)");
+    cli.add_option("--expect-size", options.expect_size,
+                   "Frame size the stream must have, WIDTHxHEIGHT (e.g. 1280x720; cloudflare default: any quality "
+                   "preset size, 480p/720p/1080p landscape or portrait)");
+    cli.add_option("--expect-orientation", options.expect_orientation,
+                   "Orientation the stream must have: landscape or portrait (default: shown, not checked)")
+        ->check(CLI::IsMember({"landscape", "portrait"}));
+    cli.add_option("--expect-duration", options.expect_duration,
+                   "Seconds of content the stream must hold (earliest packet to the latest end of either track), "
+                   "within --expect-duration-tolerance (default: shown, not checked)");
+    cli.add_option("--expect-duration-tolerance", options.expect_duration_tolerance,
+                   "Seconds the duration may differ from --expect-duration either way (default 1)");
     cli.add_flag("--list-profiles", options.list_profiles, "List the profiles and their requirements, then exit");
     cli.add_flag("--dry-run", options.dry_run, "Print the ffprobe command (secrets masked) and exit");
     cli.footer("\nExit codes: 0 every requirement passes, 1 a requirement fails or cannot be measured from this "
