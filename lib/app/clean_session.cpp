@@ -154,13 +154,20 @@ void CleanSession::log_input(const flv::InputInfo& info)
     }
 }
 
+// How long, at the end, what the input delivered and an encoder running behind real time has
+// not read yet is still handed to it before its stdin closes. With the encoder's own 2 s to
+// finish after that and the 1.5 s final status post, the hook still exits within 5 s.
+constexpr milliseconds k_tail_handover{1500};
+
 void CleanSession::handle_input_events(const std::vector<ffmpeg::SupervisorEvent>& events, Clock::time_point now)
 {
     for (const auto& event : events) {
         if (event.kind != Kind::exited) {
             continue;
         }
-        // A new join starts at its own keyframe: the encoder starts over with it.
+        // A new join starts at its own keyframe: the encoder starts over with it, after it got
+        // what this join delivered (the publisher's last seconds when it left).
+        hand_over_tail(now + k_tail_handover);
         m_to_encoder.clear();
         if (m_encoder.running()) {
             handle_encoder_events(m_encoder.restart(now, "input lost: " + event.reason), now);
@@ -284,14 +291,30 @@ int CleanSession::run()
     return finish(process::StopSignal::requested());
 }
 
+void CleanSession::hand_over_tail(Clock::time_point until)
+{
+    while (m_to_encoder.pending() > 0 && m_encoder.stdin_fd() >= 0 && Clock::now() < until) {
+        std::vector<pollfd> fds = {{m_encoder.stdin_fd(), POLLOUT, 0}};
+        m_encoder.append_fds(fds);
+        ::poll(fds.data(), fds.size(), 20);
+        if (fds[0].revents != 0 && !m_to_encoder.flush(fds[0].fd)) {
+            break; // the encoder is exiting
+        }
+        m_encoder.step(Clock::now()); // keeps its progress and stderr pipes read
+    }
+}
+
 int CleanSession::finish(bool interrupted)
 {
-    // Both children are stopped at once (SIGINT, then harder), so the hook exits promptly.
-    const auto now = Clock::now();
-    m_encoder.begin_stop(now);
+    // The input stops at once; the encoder first gets what the input already delivered (the
+    // end of the broadcast), then both are stopped (stdin closed, SIGINT, then harder).
+    auto now = Clock::now();
     if (m_input) {
         m_input->begin_stop(now);
     }
+    hand_over_tail(now + k_tail_handover);
+    now = Clock::now();
+    m_encoder.begin_stop(now);
     const auto deadline = now + seconds(6);
     while ((m_encoder.state() != ffmpeg::RunState::stopped ||
             (m_input && m_input->state() != ffmpeg::RunState::stopped)) &&

@@ -70,6 +70,7 @@ private:
     nlohmann::json stats() const;
     void log_input(const flv::InputInfo& info);
     int finish(bool interrupted);
+    void hand_over_tail(ffmpeg::Clock::time_point until);
 
     const CleanPlan& m_plan;
     StartupOrigin m_origin;
