@@ -1,5 +1,7 @@
 #include "app/inspect.hpp"
 
+#include "app/cli.hpp"
+#include "core/env.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
@@ -142,7 +144,7 @@ ffmpeg::Endpoint inspect_endpoint(const InspectOptions& options)
 
 int run_inspect(const InspectOptions& options)
 {
-    core::log::configure("relay-inspect", core::log::Format::text);
+    setup_logging("relay-inspect", std::nullopt, core::process_env());
     if (options.list_profiles) {
         return list_profiles();
     }
