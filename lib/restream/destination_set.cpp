@@ -172,13 +172,13 @@ DestinationSet build_destination_set(const std::optional<std::string>& cf_url,
         const auto label = fmt::format("{} {}", origin, entry_label(name, url));
         const auto checked = net::check_destination(url, policy);
         if (!checked) {
-            set.refused.push_back({label, checked.error().message, checked.error().message, "policy"});
+            set.refused.push_back({label, checked.error().message, checked.error().message, "policy", name});
             return;
         }
         const auto target = net::resolve_destination(checked.value(), policy, lookup);
         if (!target) {
             set.refused.push_back(
-                {label, target.error().message, k_unresolved_public_reason, resolution_class(target.error())});
+                {label, target.error().message, k_unresolved_public_reason, resolution_class(target.error()), name});
             return;
         }
         const auto key = checked.value().to_string();
@@ -186,7 +186,7 @@ DestinationSet build_destination_set(const std::optional<std::string>& cf_url,
                                        [&](const DesiredDestination& d) { return d.key == key; });
         if (same != set.destinations.end()) {
             const auto reason = fmt::format("duplicate of {}: merged", same->label);
-            set.refused.push_back({label, reason, reason, "duplicate"});
+            set.refused.push_back({label, reason, reason, "duplicate", name});
             return;
         }
         set.destinations.push_back({key, url, name, name.empty() ? fmt::format("<{}>", display_url(url)) : name,
@@ -198,7 +198,7 @@ DestinationSet build_destination_set(const std::optional<std::string>& cf_url,
     for (const auto& entry : entries) {
         const auto origin = fmt::format("destinations[{}]", entry.index);
         if (!entry.destination) {
-            set.refused.push_back({origin, entry.problem, entry.problem, "invalid"});
+            set.refused.push_back({origin, entry.problem, entry.problem, "invalid", {}});
             continue;
         }
         consider(entry.destination->url, entry.destination->name, origin);

@@ -29,6 +29,7 @@ struct RefusedDestination {
     std::string reason;        // for the relay's log: the whole story
     std::string public_reason; // for the cloud: never says how a name resolved (no DNS oracle)
     std::string reason_class;  // for the operator: dns|policy|invalid|duplicate
+    std::string name;          // the entry's name when it has one (relay-status rows, metric labels)
 };
 
 // What the lists asked for: the destinations to run and the entries refused.

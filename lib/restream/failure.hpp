@@ -13,9 +13,9 @@ namespace mtxrelay::restream {
 // - source: the relay's own clean stream could not be read (a state of the stream, not of the
 //   destination: the copy waits for it to come back);
 // - auth: the destination refused the publish: 401/403, "Unauthorized", "Forbidden", an RTMP
-//   "Server error", or a server that took the connection and closed it before anything was
-//   streamed (broken pipe, reset: what nginx-rtmp's `deny publish` and a wrong YouTube or
-//   Twitch key look like);
+//   "Server error", or a server that took the connection and closed it before the copy was
+//   really streaming (broken pipe, reset within seconds: what nginx-rtmp's `deny publish` looks
+//   like, measured; YouTube and Twitch close the connection on a wrong key too);
 // - dns: the host name does not resolve; unreachable: refused connection, no route;
 // - timeout: the server took the TCP connection but never answered (or stopped answering);
 // - other: anything else (including a connection dropped after streaming).
@@ -25,7 +25,8 @@ const char* class_name(FailureClass failure);
 
 // Classifies from the last stderr lines (masked, as the supervisor keeps them). A line that
 // starts with the masked source URL is about the source: ffmpeg names the URL it failed on.
-// `streamed` says whether the run ever delivered output (a close before that is a refusal).
+// `streamed` says whether the run had been delivering output for a while (a close before that
+// is a refusal).
 FailureClass classify_failure(const std::deque<std::string>& stderr_tail, std::string_view masked_source,
                               bool streamed = false);
 

@@ -9,6 +9,12 @@
 
 namespace mtxrelay::restream {
 
+namespace {
+
+constexpr auto k_refusal_window = std::chrono::seconds(5);
+
+} // namespace
+
 Fanout::Fanout(CommandBuilder command, std::string masked_source, FanoutSettings settings)
     : m_command(std::move(command)), m_masked_source(std::move(masked_source)), m_settings(std::move(settings)),
       m_rng(core::make_rng())
@@ -31,8 +37,9 @@ void Fanout::start(Entry& entry)
 {
     auto settings = m_settings.supervision;
     settings.retry_delay = [this, &entry](const std::string&, int failures, const std::deque<std::string>& tail) {
-        entry.last_failure = classify_failure(tail, m_masked_source, entry.streamed);
-        entry.streamed = false;
+        const bool streamed = entry.streaming_since && Clock::now() - *entry.streaming_since >= k_refusal_window;
+        entry.last_failure = classify_failure(tail, m_masked_source, streamed);
+        entry.streaming_since.reset();
         return retry_delay(*entry.last_failure, failures, m_settings.retry, m_rng);
     };
     auto command = [this, &entry]() -> ffmpeg::NextRun { return {m_command(entry.desired), false, {}}; };
@@ -117,8 +124,8 @@ std::string Fanout::shown_state(const Entry& entry)
 void Fanout::step_entry(Entry& entry, Clock::time_point now, std::vector<FanoutEvent>& events)
 {
     entry.supervisor->step(now);
-    if (entry.supervisor->state() == ffmpeg::RunState::streaming) {
-        entry.streamed = true;
+    if (entry.supervisor->state() == ffmpeg::RunState::streaming && !entry.streaming_since) {
+        entry.streaming_since = now;
     }
     const std::string state = shown_state(entry);
     if (state != entry.last_state) {

@@ -86,7 +86,10 @@ private:
         std::unique_ptr<ffmpeg::Supervisor> supervisor; // null while the previous run of its URL stops
         std::optional<FailureClass> last_failure;
         std::string last_state;
-        bool streamed = false; // the current run has delivered output
+        // When the current run started delivering output. A run that ends within
+        // k_refusal_window of that was refused, not dropped: servers that refuse a key
+        // (nginx-rtmp `deny publish`) take the first packets, then close.
+        std::optional<Clock::time_point> streaming_since;
         std::chrono::system_clock::time_point since = std::chrono::system_clock::now();
     };
 

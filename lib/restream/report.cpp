@@ -85,7 +85,8 @@ nlohmann::json state_document(const std::vector<DestinationStatus>& destinations
                         {"keyFingerprint", d.key_fingerprint}});
     }
     for (const auto& r : refused) {
-        list.push_back({{"name", r.label},
+        list.push_back({{"name", r.name.empty() ? r.label : r.name},
+                        {"entry", r.label},
                         {"state", "refused"},
                         {"reason", r.reason_class},
                         {"lastError", r.reason},

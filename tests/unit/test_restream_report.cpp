@@ -50,7 +50,7 @@ TEST_CASE("status details list every destination with its state, error and retri
     const auto details = status_details(
         {streaming, failing},
         {RefusedDestination{"destinations[3]", "host inside.example resolves to 10.0.0.7, a private address",
-                            "host name does not resolve to a public address", "policy"}});
+                            "host name does not resolve to a public address", "policy", "Inside"}});
     REQUIRE(details["destinations"].size() == 2);
     CHECK(details["destinations"][0]["state"] == "streaming");
     CHECK(details["destinations"][0]["pid"] == 4242);
