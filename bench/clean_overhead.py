@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""relay-clean against bare ffmpeg running the identical argv on the same live input.
+"""relay-clean against bare ffmpeg running relay-clean's encoder argv on the same live input.
 
 One run: a private nginx-rtmp, one real-time publisher of a 720p30 H.264/AAC source with a
 frame-index barcode burned in, then interleaved rounds (A B, B A, ...) of
   A  relay-clean --user u --stream s --rtmp-port P --output rtmp://127.0.0.1:SINK/live/sink
-  B  ffmpeg with the argv `relay-clean ... --dry-run` prints (real URLs put back),
+     (its input pump reading the stream once, relay-clean feeding its encoder on stdin),
+  B  ffmpeg with the encoder argv `relay-clean ... --dry-run` prints, reading the input
+     itself instead of stdin (real URLs put back),
 each measured over a steady window: CPU (utime+stime), RSS (VmRSS each second) and the
 latency of every frame from an input reader to a sink reader (barcodes read at both ends).
 Prints figures, medians, spread and A/B ratios; asserts no timing. See bench/README.md.
@@ -211,9 +213,11 @@ def argv_of(pid: int) -> list[str]:
         return [a.decode() for a in f.read().split(b"\0")[:-1]]
 
 
-def ffmpeg_child(pid: int) -> int | None:
+def ffmpeg_children(pid: int) -> dict[str, int] | None:
+    """relay-clean's two ffmpeg: {"pump": pid, "encoder": pid} (the encoder runs libx264)."""
     kids = [p for p in harness.descendants(pid) if (harness.proc_info(p) or harness.ProcInfo).comm == "ffmpeg"]
-    return kids[0] if len(kids) == 1 else None
+    found = {("encoder" if "libx264" in harness.cmdline(p) else "pump"): p for p in kids}
+    return found if len(kids) == 2 and len(found) == 2 else None
 
 
 # ---------------------------------------------------------------------------
@@ -232,26 +236,39 @@ def masked(url: str) -> str:
     return f"rtmp://{host}/{app}/***" if key else url
 
 
-def bare_argv(h: Harness, rtmp_port: int, sink_url: str) -> list[str]:
-    """relay-clean's ffmpeg argv from --dry-run, with the masked URLs replaced by the real ones."""
+def dry_run_argvs(h: Harness, rtmp_port: int, sink_url: str) -> tuple[list[str], list[str]]:
+    """relay-clean's (pump, encoder) argvs from --dry-run, masked URLs replaced by the real ones."""
     dry = h.run([*relay_argv(h, rtmp_port, sink_url), "--dry-run"], env=CHILD_ENV, inherit_env=False,
                 name="relay-clean-dry-run")
     real = {masked(u): u for u in (f"rtmp://127.0.0.1:{rtmp_port}/live/{USER}/{STREAM}", sink_url)}
-    argv = []
+    sections: list[list[str]] = []
     for line in dry.stdout_text().splitlines():
         if line.startswith("#"):
+            sections.append([])
             continue
         if "***" in line and line not in real:
             raise harness.HarnessError(f"cannot restore the masked argument {line!r}")
-        argv.append(real.get(line, line))
-    return argv
+        sections[-1].append(real.get(line, line))
+    if len(sections) != 2:
+        raise harness.HarnessError(f"expected a pump and an encoder in --dry-run, got {len(sections)} argvs")
+    return sections[0], sections[1]
+
+
+def bare_argv(pump: list[str], encoder: list[str]) -> list[str]:
+    """The encoder argv reading the input itself: its stdin input (-f flv ... -i pipe:0)
+    replaced by the pump's RTMP input (endpoint options and URL, without `-f data`)."""
+    start = encoder.index("-f")
+    end = encoder.index("pipe:0") + 1
+    url = pump.index("-i") + 1
+    options = pump[pump.index("-nostats") + 1:url - 3]  # between -nostats and "-f data -i"
+    return [*encoder[:start], *options, "-i", pump[url], *encoder[end:]]
 
 
 @dataclass
 class Round:
     variant: str
     number: int
-    cpu: float = 0.0  # % of one core, relay-clean + ffmpeg (A) or ffmpeg (B)
+    cpu: float = 0.0  # % of one core, relay-clean + its pump and encoder (A) or ffmpeg (B)
     relay_cpu: float = 0.0  # relay-clean alone (A)
     rss: list[int] = field(default_factory=list)  # summed VmRSS samples
     relay_rss: list[int] = field(default_factory=list)
@@ -276,24 +293,26 @@ def run_round(h: Harness, variant: str, number: int, rtmp_port: int, source: Bar
               helpers: list[int], args: argparse.Namespace, checked: dict[str, int]) -> Round:
     sink_port = harness.free_port()
     sink_url = f"rtmp://127.0.0.1:{sink_port}/{SINK_APP}/{SINK_KEY}"
-    expected = bare_argv(h, rtmp_port, sink_url)
+    expected_pump, expected_encoder = dry_run_argvs(h, rtmp_port, sink_url)
+    bare = bare_argv(expected_pump, expected_encoder)
     sink = BarcodeReader(h, f"sink-{variant}{number}", ["-listen", "1", "-i", sink_url])
     wait_for(lambda: harness.port_listening(sink_port), 10, 0.05, f"sink listening on {sink_port}")
     started = time.monotonic()
     if variant == "A":
         proc = h.spawn(relay_argv(h, rtmp_port, sink_url), env=CHILD_ENV, inherit_env=False, name="relay-clean")
     else:
-        proc = h.spawn(expected, env=CHILD_ENV, inherit_env=False, name="ffmpeg-bare")
+        proc = h.spawn(bare, env=CHILD_ENV, inherit_env=False, name="ffmpeg-bare")
     result = Round(variant, number)
     try:
         first = sink.first_frame(40)
         if variant == "A":
-            child = wait_for(lambda: ffmpeg_child(proc.pid), 10, 0.05, "relay-clean's ffmpeg")
-            actual = argv_of(child)
-            if actual != expected:
-                raise harness.HarnessError(f"relay-clean ran {actual}\nnot the rebuilt {expected}")
+            children = wait_for(lambda: ffmpeg_children(proc.pid), 10, 0.05, "relay-clean's two ffmpeg")
+            for role, expected in (("pump", expected_pump), ("encoder", expected_encoder)):
+                actual = argv_of(children[role])
+                if actual != expected:
+                    raise harness.HarnessError(f"relay-clean's {role} ran {actual}\nnot the dry-run's {expected}")
             checked["argv"] = checked.get("argv", 0) + 1
-            pids = [proc.pid, child]
+            pids = [proc.pid, children["pump"], children["encoder"]]
         else:
             pids = [proc.pid]
         time.sleep(max(0.0, max(started + args.warmup, first + 2.0) - time.monotonic()))
@@ -308,7 +327,7 @@ def run_round(h: Harness, variant: str, number: int, rtmp_port: int, source: Bar
                 result.relay_rss.append(sizes[0])
         t1, ticks1, (busy1, total1) = time.monotonic(), [cpu_ticks(p) for p in pids], machine_ticks()
         result.helpers_cpu = 100.0 * (sum(cpu_ticks(p) for p in ours) - helper0) / CLK_TCK / (t1 - t0)
-        if variant == "A" and ffmpeg_child(proc.pid) != pids[1]:
+        if variant == "A" and ffmpeg_children(proc.pid) != children:
             result.note = "ffmpeg restarted in the window"
         deltas = [b - a for a, b in zip(ticks0, ticks1)]
         result.cpu = 100.0 * sum(deltas) / CLK_TCK / (t1 - t0)
@@ -360,7 +379,8 @@ def report(rounds: list[Round], args: argparse.Namespace, load_start: str, load_
 
     order = " ".join(r.variant for r in rounds)
     log("")
-    log(f"relay-clean (A) vs bare ffmpeg with the identical argv (B), 720p30 live input, {len(a)} rounds each"
+    log(f"relay-clean (A) vs bare ffmpeg with its encoder argv reading the input itself (B), 720p30 live input,"
+        f" {len(a)} rounds each"
         f" ({order}), {args.window} s windows after >= {args.warmup} s warm-up")
     log("value: median over rounds [min-max]; A/B: ratio of the medians [min-max of per-round-pair ratios]")
     log(f"{'metric':<26}{'A relay-clean':<24}{'B bare ffmpeg':<24}A/B")
@@ -408,8 +428,8 @@ def main() -> int:
                                             [publisher.pid, source.proc.pid], args, checked))
                     log(describe(rounds[-1]))
             readable = sum(k is not None for _, k in source.arrivals)
-            log(f"argv check: in all {checked.get('argv', 0)} A rounds relay-clean's ffmpeg ran exactly the"
-                f" argv given to B (from --dry-run); input reader decoded"
+            log(f"argv check: in all {checked.get('argv', 0)} A rounds relay-clean's pump and encoder ran exactly"
+                f" the argvs of --dry-run (B: the encoder's, reading the input itself); input reader decoded"
                 f" {readable}/{len(source.arrivals)} barcodes")
         finally:
             source.close()

@@ -1,15 +1,16 @@
 #include "app/clean.hpp"
 
+#include "app/clean_session.hpp"
 #include "app/ingest_url.hpp"
 #include "app/relay_env.hpp"
-#include "app/status_reporter.hpp"
 #include "cloud/client.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "ffmpeg/clean_profile.hpp"
-#include "ffmpeg/probe.hpp"
-#include "ffmpeg/supervisor.hpp"
+#include "ffmpeg/live_input.hpp"
+#include "http/transport.hpp"
+#include "mtx/api.hpp"
 #include "mtx/relay_paths.hpp"
 #include "process/signals.hpp"
 
@@ -24,20 +25,6 @@ namespace mtxrelay::app {
 namespace {
 
 using namespace std::chrono;
-using ffmpeg::Clock;
-
-// Everything a run needs, resolved and validated before any ffmpeg starts.
-struct CleanPlan {
-    std::optional<mtx::HookContext> context;
-    std::optional<cloud::CloudSettings> cloud;
-    ffmpeg::Endpoint input;
-    ffmpeg::Endpoint output;
-    bool output_from_cloud = false;
-    ffmpeg::CleanProfile profile;
-    ffmpeg::SupervisorSettings supervision;
-    seconds status_interval{10};
-    milliseconds input_gone_after{15000};
-};
 
 ffmpeg::CleanProfile load_profile(const CleanOptions& options, const core::EnvLookup& env)
 {
@@ -92,7 +79,8 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     if (options.input) {
         plan.input = ffmpeg::from_url(*options.input);
     } else {
-        plan.input = ffmpeg::local_rtmp(rtmp.host, rtmp.port, mtx::hook_path(mtx::Stage::live, *plan.context));
+        plan.input_path = mtx::hook_path(mtx::Stage::live, *plan.context);
+        plan.input = ffmpeg::local_rtmp(rtmp.host, rtmp.port, plan.input_path);
     }
     if (options.output) {
         plan.output = ffmpeg::from_url(*options.output);
@@ -119,54 +107,87 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     if (options.recipe != "clean" && options.recipe != "seed") {
         throw core::UsageError("--recipe must be clean or seed");
     }
+    plan.seed_recipe = options.recipe == "seed";
+    plan.realtime = options.realtime;
+    plan.pump = !plan.seed_recipe && ffmpeg::is_rtmp(plan.input);
+    // MediaMTX knows the tracks of the relay's own path; an --input elsewhere it does not.
+    const auto api_setting = options.mtx_api ? *options.mtx_api : env("RELAY_MTX_API").value_or("127.0.0.1:9997");
+    const auto api = mtx::api_base_url(api_setting, "--mtx-api/RELAY_MTX_API");
+    if (plan.pump && !plan.input_path.empty()) {
+        plan.mtx_api = api;
+    }
     return plan;
 }
 
-std::vector<std::string> build_command(const CleanOptions& options, const CleanPlan& plan,
-                                       const ffmpeg::InputShape& shape)
-{
-    if (options.recipe == "seed") {
-        return ffmpeg::seed_command(plan.input, plan.output);
-    }
-    return ffmpeg::clean_command(plan.profile, shape, plan.input, plan.output, options.realtime);
-}
-
-int print_dry_run(const CleanOptions& options, CleanPlan plan)
+int print_dry_run(CleanPlan plan)
 {
     if (plan.output_from_cloud) {
         plan.output = ffmpeg::from_url(
             fmt::format("<ingest URL from GET {}{}>", plan.cloud ? plan.cloud->base_url : "",
                         cloud::CloudClient::cf_url_path(plan.context->user_id, plan.context->stream_id)));
     }
-    std::cout << "# relay-clean would run (input assumed landscape with audio; the real run probes it first):\n";
-    for (const auto& arg : build_command(options, plan, ffmpeg::InputShape{})) {
-        std::cout << core::redact(arg) << "\n";
+    const auto print = [](const std::vector<std::string>& argv) {
+        for (const auto& arg : argv) {
+            std::cout << core::redact(arg) << "\n";
+        }
+    };
+    if (plan.seed_recipe) {
+        std::cout << "# relay-clean would run the seeds' command:\n";
+        print(ffmpeg::seed_command(plan.input, plan.output));
+    } else if (plan.pump) {
+        std::cout << "# relay-clean would read the live input once, with this input pump:\n";
+        print(ffmpeg::pump_command(plan.input));
+        std::cout << "# and feed its FLV (from the first keyframe, silence added when the input has no audio) to "
+                     "this encoder:\n";
+        print(ffmpeg::clean_command(plan.profile, ffmpeg::InputShape{}, ffmpeg::pipe_input(), plan.output, false));
+    } else {
+        std::cout << "# relay-clean would run (input assumed with audio; the real run probes it first):\n";
+        print(ffmpeg::clean_command(plan.profile, ffmpeg::InputShape{}, plan.input, plan.output, plan.realtime));
     }
     return 0;
 }
 
-nlohmann::json stats(const ffmpeg::Supervisor& supervisor, Clock::time_point started, const std::string& output)
+// Asks MediaMTX about the input path: its tracks (whether there is audio, the picture size)
+// and when its publisher connected. Any failure falls back to learning it from the stream.
+std::optional<mtx::PathInfo> ask_mediamtx(const std::string& base, const std::string& path,
+                                          std::optional<std::chrono::steady_clock::time_point>& publish_start)
 {
-    const auto& p = supervisor.progress();
-    return {{"bitrate", static_cast<long>(p.bitrate_kbps)},
-            {"fps", p.fps},
-            {"frames", p.frame},
-            {"droppedFrames", p.drop_frames},
-            {"duplicatedFrames", p.dup_frames},
-            {"speed", p.speed},
-            {"restarts", std::max(0, supervisor.restarts())},
-            {"uptimeSeconds", duration_cast<seconds>(Clock::now() - started).count()},
-            {"output", core::redact(output)}};
+    http::CurlTransport transport;
+    mtx::ApiClient api(base, transport);
+    auto info = api.path(path);
+    if (!info) {
+        core::log::info("MediaMTX API: {}; learning the input from the stream instead", info.error().message);
+        return std::nullopt;
+    }
+    const auto& found = info.value();
+    if (!found.available || found.tracks.empty()) {
+        core::log::info("MediaMTX API: path {} has no ready stream yet; learning the input from the stream instead",
+                        path);
+        return std::nullopt;
+    }
+    const auto* video = found.video();
+    core::log::info("MediaMTX API: {} {}, {}", video ? video->codec : "no video",
+                    video && video->width > 0 ? fmt::format("{}x{}", video->width, video->height) : "size unknown",
+                    found.has_audio() ? "with audio" : "no audio");
+    if (const auto created = api.source_created(found)) {
+        const auto ago = std::chrono::system_clock::now() - created.value();
+        if (ago >= std::chrono::seconds(0) && ago < std::chrono::hours(24)) {
+            publish_start =
+                std::chrono::steady_clock::now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(ago);
+        }
+    }
+    return found;
 }
 
 } // namespace
 
 int run_clean(const CleanOptions& options, const core::EnvLookup& env)
 {
+    const auto hook_start = std::chrono::steady_clock::now();
     setup_logging("relay-clean", options.common, env);
     auto plan = make_plan(options, env);
     if (options.common.dry_run) {
-        return print_dry_run(options, plan);
+        return print_dry_run(plan);
     }
     process::StopSignal::install();
     if (plan.output_from_cloud) {
@@ -175,101 +196,15 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
     core::log::info("cleaning {} -> {} ({} {} fps, {} s GOP)", core::redact(plan.input.url),
                     core::redact(plan.output.url), plan.profile.quality.name, plan.profile.fps,
                     plan.profile.gop_seconds);
-
-    StatusReporter reporter(plan.cloud, plan.context ? plan.context->user_id : "",
-                            plan.context ? plan.context->stream_id : "");
-    const auto started = Clock::now();
-    auto last_input_seen = started;
-    bool ever_read = false;
-    std::string finish_reason;
-
-    ffmpeg::Supervisor supervisor(
-        "ffmpeg",
-        [&]() -> ffmpeg::NextRun {
-            // Above the probe's own analysis, which an input without audio uses in full.
-            auto probe = ffmpeg::probe_streams(plan.input, seconds(ffmpeg::k_live_read_wait_seconds + 5));
-            if (!probe) {
-                if (probe.error().kind == core::ErrorKind::interrupted) {
-                    return {std::nullopt, true, "interrupted"};
-                }
-                if (plan.input.network && Clock::now() - last_input_seen > plan.input_gone_after) {
-                    finish_reason = ever_read ? "the publisher is gone" : "the input never appeared";
-                    return {std::nullopt, true, finish_reason + ": " + probe.error().message};
-                }
-                return {std::nullopt, false, "input not readable: " + probe.error().message};
-            }
-            last_input_seen = Clock::now();
-            ever_read = true;
-            const auto& info = probe.value();
-            const ffmpeg::InputShape shape{info.has_audio, info.height > info.width,
-                                           plan.input.network ? 0.0 : info.duration_seconds};
-            core::log::info("input: {} {}x{}, {}", info.video_codec, info.width, info.height,
-                            info.has_audio ? "audio " + info.audio_codec : "no audio (silence will be inserted)");
-            return {build_command(options, plan, shape), false, {}};
-        },
-        plan.supervision);
-    supervisor.set_finish_on_clean_exit(!plan.input.network);
-
-    auto next_status = Clock::now();
-    bool active = false;
-    while (!process::StopSignal::requested()) {
-        std::vector<pollfd> fds = {{process::StopSignal::wake_fd(), POLLIN, 0}};
-        supervisor.append_fds(fds);
-        ::poll(fds.data(), fds.size(), 250);
-        const auto now = Clock::now();
-        for (const auto& event : supervisor.step(now)) {
-            using Kind = ffmpeg::SupervisorEvent::Kind;
-            if (event.kind == Kind::streaming) {
-                last_input_seen = now;
-                if (!active) {
-                    core::log::info("active: clean output flowing");
-                }
-                active = true;
-                reporter.post("active", stats(supervisor, started, plan.output.url));
-                next_status = now + plan.status_interval;
-            } else if ((event.kind == Kind::exited || event.kind == Kind::stalled) && !plan.output.network) {
-                // A restart would truncate the file written so far: a file output fails once.
-                finish_reason = "ffmpeg failed writing " + plan.output.url + ": " + event.reason;
-            } else if (event.kind == Kind::exited || event.kind == Kind::stalled) {
-                active = false;
-                auto details = stats(supervisor, started, plan.output.url);
-                details["reason"] = core::redact(event.reason);
-                reporter.post("error", details);
-            }
-        }
-        if (supervisor.state() == ffmpeg::RunState::stopped || !finish_reason.empty()) {
-            break;
-        }
-        if (supervisor.state() == ffmpeg::RunState::streaming) {
-            last_input_seen = now;
-        }
-        if (active && now >= next_status) {
-            const auto& p = supervisor.progress();
-            core::log::info("streaming: {:.1f} fps, {:.0f} kbit/s, speed {:.2f}x, dup {}, drop {}, restarts {}", p.fps,
-                            p.bitrate_kbps, p.speed, p.dup_frames, p.drop_frames, std::max(0, supervisor.restarts()));
-            reporter.post("active", stats(supervisor, started, plan.output.url), true);
-            next_status = now + plan.status_interval;
+    StartupOrigin origin{hook_start, std::nullopt};
+    flv::FeedSettings feed;
+    if (plan.mtx_api) {
+        if (const auto path = ask_mediamtx(*plan.mtx_api, plan.input_path, origin.publish)) {
+            feed.has_audio = path->has_audio();
         }
     }
-
-    const bool interrupted = process::StopSignal::requested();
-    supervisor.stop();
-    auto details = stats(supervisor, started, plan.output.url);
-    std::string reason;
-    int code = 0;
-    if (interrupted) {
-        reason = fmt::format("stopped by signal {}", process::StopSignal::received());
-        code = static_cast<int>(core::ExitCode::interrupted);
-    } else if (finish_reason == "the input never appeared" || finish_reason.rfind("ffmpeg failed", 0) == 0) {
-        reason = finish_reason;
-        code = static_cast<int>(core::ExitCode::failure);
-    } else {
-        reason = finish_reason.empty() ? "the input ended" : finish_reason;
-    }
-    details["reason"] = reason;
-    reporter.finish("stopped", details, milliseconds(1500));
-    core::log::info("exiting ({}): {}", code, reason);
-    return code;
+    CleanSession session(plan, origin, feed);
+    return session.run();
 }
 
 } // namespace mtxrelay::app

@@ -21,9 +21,10 @@ struct CleanOptions {
     std::optional<double> input_gone_after; // RELAY_INPUT_GONE_AFTER, default 15 s
     std::optional<std::string> rtmp_host;
     std::optional<int> rtmp_port;
-    std::string recipe = "clean"; // "seed": the seeds' command, for comparisons only
-    bool realtime = false;        // read the input at its own pace (-re), for files
-    bool overwrite = false;       // replace an existing output file
+    std::optional<std::string> mtx_api; // RELAY_MTX_API, default 127.0.0.1:9997; "off"
+    std::string recipe = "clean";       // "seed": the seeds' command, for comparisons only
+    bool realtime = false;              // read the input at its own pace (-re), for files
+    bool overwrite = false;             // replace an existing output file
 };
 
 // relay-clean: supervises one ffmpeg that turns the dirty input into the clean contract and

@@ -168,7 +168,7 @@ HlsReadyPlan make_hls_ready_plan(const HlsReadyOptions& options, const core::Env
     plan.min_segments = int_setting(options.min_segments, "--min-segments", env, "RELAY_HLS_MIN_SEGMENTS", 2, 1, 20);
     plan.timeout = to_ms(seconds_setting(options.timeout, "--timeout", env, "RELAY_HLS_TIMEOUT", 60, 1, 3600));
     plan.poll_interval =
-        to_ms(seconds_setting(options.poll_interval, "--poll-interval", env, "RELAY_HLS_POLL_INTERVAL", 1, 0.1, 30));
+        to_ms(seconds_setting(options.poll_interval, "--poll-interval", env, "RELAY_HLS_POLL_INTERVAL", 0.25, 0.1, 30));
     plan.cloud = cloud::load_cloud_settings(options.common.cloud, env);
     plan.idempotency_key = new_idempotency_key();
     build_urls(plan, options, env); // last: its warnings only when every setting is valid

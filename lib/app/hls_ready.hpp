@@ -22,7 +22,7 @@ struct HlsReadyOptions {
     std::optional<std::string> dash_template;      // RELAY_DASH_TEMPLATE; no dashUrl unless set
     std::optional<int> min_segments;               // RELAY_HLS_MIN_SEGMENTS, 1-20, default 2
     std::optional<double> timeout;                 // RELAY_HLS_TIMEOUT, seconds, default 60
-    std::optional<double> poll_interval;           // RELAY_HLS_POLL_INTERVAL, seconds, default 1
+    std::optional<double> poll_interval;           // RELAY_HLS_POLL_INTERVAL, seconds, default 0.25
 };
 
 // Everything a run needs, resolved from flags and env and validated before any waiting.
@@ -34,7 +34,7 @@ struct HlsReadyPlan {
     std::optional<std::string> dash_url;   // announced only when a DASH template is configured
     int min_segments = 2;
     std::chrono::milliseconds timeout{60000};
-    std::chrono::milliseconds poll_interval{1000};
+    std::chrono::milliseconds poll_interval{250};
     cloud::CloudSettings cloud;
     std::string idempotency_key; // the same on every retry of this run's hls-ready POST
 };

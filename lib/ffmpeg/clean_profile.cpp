@@ -27,6 +27,20 @@ std::string audio_repair()
            "gt(PTS-PREV_INPTS,0.5/TB),NB_SAMPLES/(SR*TB),PTS-PREV_INPTS))'";
 }
 
+// Scales into the profile's frame and pads to it: portrait when the input is taller than
+// wide, landscape otherwise. scale and pad evaluate iw/ih on the first frame; pad sees the
+// scaled picture, whose orientation is the input's (aspect ratio kept).
+std::string fit_frame(const CleanProfile& profile)
+{
+    const int lng = profile.quality.long_side;
+    const int shrt = profile.quality.short_side;
+    const auto w = fmt::format("if(gt(ih,iw),{},{})", shrt, lng);
+    const auto h = fmt::format("if(gt(ih,iw),{},{})", lng, shrt);
+    return fmt::format("scale=w='{0}':h='{1}':force_original_aspect_ratio=decrease,"
+                       "pad=w='{0}':h='{1}':x=(ow-iw)/2:y=(oh-ih)/2:color=black",
+                       w, h);
+}
+
 void append(std::vector<std::string>& args, std::initializer_list<std::string> more)
 {
     args.insert(args.end(), more.begin(), more.end());
@@ -70,11 +84,11 @@ std::pair<int, int> frame_size(const CleanProfile& profile, bool portrait)
 std::vector<std::string> clean_command(const CleanProfile& profile, const InputShape& shape, const Endpoint& input,
                                        const Endpoint& output, bool realtime)
 {
-    const auto [width, height] = frame_size(profile, shape.portrait);
     const int gop_frames = profile.fps * profile.gop_seconds;
     const int kbps = profile.video_kbps();
+    // Progress twice a second: `active` (and the start-up time) is seen within half a second.
     std::vector<std::string> args = {"ffmpeg",   "-nostdin",  "-hide_banner", "-loglevel",     "warning",
-                                     "-nostats", "-progress", "pipe:1",       "-stats_period", "1"};
+                                     "-nostats", "-progress", "pipe:1",       "-stats_period", "0.5"};
     append(args, {"-fflags", "+genpts+discardcorrupt", "-threads", "1"});
     if (input.network) {
         // A frozen input is caught by the stall timeout, not by -rw_timeout.
@@ -93,10 +107,8 @@ std::vector<std::string> clean_command(const CleanProfile& profile, const InputS
     args.insert(args.end(), input.options.begin(), input.options.end());
     append(args, {"-i", input.url});
 
-    const auto video =
-        fmt::format("[0:v:0]{},scale={}:{}:force_original_aspect_ratio=decrease,"
-                    "pad={}:{}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={}:start_time=0,format=yuv420p[v]",
-                    video_repair(profile.fps), width, height, width, height, profile.fps);
+    const auto video = fmt::format("[0:v:0]{},{},setsar=1,fps={}:start_time=0,format=yuv420p[v]",
+                                   video_repair(profile.fps), fit_frame(profile), profile.fps);
     const auto audio = shape.has_audio ? fmt::format("[0:a:0]{},aresample={}:async=1000,aformat=sample_fmts=fltp:"
                                                      "channel_layouts=stereo[a]",
                                                      audio_repair(), profile.audio_rate)

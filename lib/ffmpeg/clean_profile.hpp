@@ -31,10 +31,10 @@ struct CleanProfile {
     int video_kbps() const;
 };
 
-// What the probe learned about the input, which shapes the command.
+// What is known about the input before ffmpeg starts, which shapes the command. The
+// orientation is not part of it: the filter graph takes it from the first frame.
 struct InputShape {
-    bool has_audio = true;
-    bool portrait = false; // height > width: the output is portrait too (scaled and padded)
+    bool has_audio = true; // false: silence is generated (anullsrc)
     // A file's duration: the inserted silence ends there (ffmpeg 5.1's -shortest does not stop
     // a filter-graph source). Live inputs have none and the silence runs as long as they do.
     double duration_seconds = 0;
@@ -42,7 +42,9 @@ struct InputShape {
 
 // The ffmpeg argv (starting with "ffmpeg") that turns a dirty input into the clean contract:
 // timestamp repair (steps < 0 or > 0.5 s become one frame), CFR, time-based closed GOPs,
-// no B-frames, CBR with filler, AAC-LC 48 kHz stereo (silence when the input has none).
+// no B-frames, CBR with filler, AAC-LC 48 kHz stereo (silence when the input has none), a
+// portrait frame for a portrait input and a landscape one otherwise (decided by ffmpeg
+// from the first frame, so one command fits both).
 std::vector<std::string> clean_command(const CleanProfile& profile, const InputShape& shape, const Endpoint& input,
                                        const Endpoint& output, bool realtime);
 

@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "process/byte_pipe.hpp"
 
 #include <fmt/format.h>
 
@@ -67,12 +68,16 @@ void Supervisor::start(Clock::time_point now, std::vector<SupervisorEvent>& even
         events.push_back({SupervisorEvent::Kind::finished, next.reason});
         return;
     }
+    if (next.wait) {
+        return;
+    }
     if (!next.argv) {
         on_run_end(now, next.reason, true, events);
         return;
     }
     process::SpawnOptions options;
     options.argv = *next.argv;
+    options.in = next.stdin_pipe ? process::Stdio::pipe : process::Stdio::null;
     options.out = process::Stdio::pipe;
     options.err = process::Stdio::pipe;
     auto child = process::Child::spawn(options);
@@ -91,6 +96,8 @@ void Supervisor::start(Clock::time_point now, std::vector<SupervisorEvent>& even
     m_last_time = -1;
     m_run_started = now;
     m_last_advance = now;
+    m_awaiting_input = next.await_input;
+    m_data_stdout = next.data_stdout;
     m_streaming_since.reset();
     if (m_state != RunState::error) {
         m_state = RunState::starting;
@@ -100,9 +107,33 @@ void Supervisor::start(Clock::time_point now, std::vector<SupervisorEvent>& even
     events.push_back({SupervisorEvent::Kind::started, {}});
 }
 
+void Supervisor::read_data(Clock::time_point now, std::vector<SupervisorEvent>& events)
+{
+    // Bounded per step so the owner's loop keeps turning on a fast input.
+    constexpr size_t k_max_read = 4 * 1024 * 1024;
+    std::string bytes;
+    if (m_child->stdout_fd() >= 0 && !process::read_bytes(m_child->stdout_fd(), bytes, k_max_read)) {
+        m_child->close_stdout();
+    }
+    if (bytes.empty()) {
+        return;
+    }
+    m_last_advance = now;
+    if (!m_streaming_since) {
+        m_streaming_since = now;
+        m_state = RunState::streaming;
+        events.push_back({SupervisorEvent::Kind::streaming, {}});
+    }
+    if (m_on_data) {
+        m_on_data(bytes, now);
+    }
+}
+
 void Supervisor::read_output(Clock::time_point now, std::vector<SupervisorEvent>& events)
 {
-    if (m_child->stdout_fd() >= 0 && !process::read_available(m_child->stdout_fd(), m_out_lines)) {
+    if (m_data_stdout) {
+        read_data(now, events);
+    } else if (m_child->stdout_fd() >= 0 && !process::read_available(m_child->stdout_fd(), m_out_lines)) {
         m_child->close_stdout();
     }
     while (auto line = m_out_lines.next_line()) {
@@ -112,8 +143,11 @@ void Supervisor::read_output(Clock::time_point now, std::vector<SupervisorEvent>
         }
         m_progress = *block;
         const bool advanced = m_progress.total_size > m_last_size || m_progress.out_time_us > m_last_time;
+        // Output flows once it grows, or when the run's first block already shows media muxed
+        // (a timestamp past 0: not just a header written before any packet).
+        const bool first_with_media = m_last_size < 0 && m_progress.total_size > 0 && m_progress.out_time_us > 0;
         if (advanced) {
-            if (m_last_size >= 0 && m_progress.total_size > m_last_size && !m_streaming_since) {
+            if (((m_last_size >= 0 && m_progress.total_size > m_last_size) || first_with_media) && !m_streaming_since) {
                 m_streaming_since = now;
                 m_state = RunState::streaming;
                 events.push_back({SupervisorEvent::Kind::streaming, {}});
@@ -198,14 +232,39 @@ std::vector<SupervisorEvent> Supervisor::step(Clock::time_point now)
         return events;
     }
     const auto limit = m_streaming_since ? m_settings.stall_timeout : m_settings.startup_grace;
-    if (now - m_last_advance > limit) {
-        const auto reason = fmt::format("no output progress for {} s (stalled input or output)",
-                                        duration_cast<seconds>(now - m_last_advance).count());
+    if (!m_awaiting_input && now - m_last_advance > limit) {
+        const auto idle = duration_cast<seconds>(now - m_last_advance).count();
+        const auto reason = m_data_stdout ? fmt::format("no data for {} s", idle)
+                                          : fmt::format("no output progress for {} s (stalled input or output)", idle);
         core::log::warn("{}: {}: stopping ffmpeg pid {}", m_label, reason, m_child->pid());
+        m_child->close_stdin(); // end of input: an ffmpeg blocked reading it ends at once
         m_last_exit = m_child->stop(m_settings.stop_steps);
         events.push_back({SupervisorEvent::Kind::stalled, reason});
         on_run_end(now, reason, true, events);
     }
+    return events;
+}
+
+void Supervisor::input_started(Clock::time_point now)
+{
+    if (m_child && m_awaiting_input) {
+        m_awaiting_input = false;
+        m_last_advance = now;
+    }
+}
+
+std::vector<SupervisorEvent> Supervisor::restart(Clock::time_point now, const std::string& reason)
+{
+    std::vector<SupervisorEvent> events;
+    if (m_stopped || !m_child) {
+        return events;
+    }
+    core::log::warn("{}: {}: stopping ffmpeg pid {}", m_label, reason, m_child->pid());
+    m_child->close_stdin();
+    m_last_exit = m_child->stop(m_settings.stop_steps);
+    read_output(now, events);
+    events.push_back({SupervisorEvent::Kind::stalled, reason});
+    on_run_end(now, reason, true, events);
     return events;
 }
 
@@ -221,6 +280,7 @@ void Supervisor::begin_stop(Clock::time_point now)
         return;
     }
     m_state = RunState::stopping;
+    m_child->close_stdin();
     m_stop_step = 0;
     m_stop_deadline = now;
     std::vector<SupervisorEvent> ignored;
@@ -257,6 +317,7 @@ void Supervisor::stop()
     m_stopped = true;
     if (m_child) {
         m_state = RunState::stopping;
+        m_child->close_stdin();
         const auto status = m_child->stop(m_settings.stop_steps);
         std::vector<SupervisorEvent> ignored;
         read_output(Clock::now(), ignored);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mtxrelay::ffmpeg {
@@ -28,8 +29,10 @@ struct SupervisorSettings {
     core::Backoff backoff{std::chrono::milliseconds(1000), std::chrono::milliseconds(30000)};
     std::chrono::seconds stable_after{60};  // a run this long resets the backoff
     std::chrono::seconds stall_timeout{10}; // no output progress this long: kill and restart
-    std::chrono::seconds startup_grace{20}; // a new run may take this long to show progress
-    int error_after = 3;                    // consecutive failures before the state reads `error`
+    // A new run may take this long to show progress: counted from the spawn, or, for a run
+    // that awaits its input (NextRun::await_input), from input_started().
+    std::chrono::seconds startup_grace{20};
+    int error_after = 3; // consecutive failures before the state reads `error`
     // The owner's retry policy: given the failure reason, the consecutive failures and the last
     // stderr lines (masked), the wait before the next run; nullopt (or unset) uses `backoff`.
     std::function<std::optional<std::chrono::milliseconds>(const std::string& reason, int failures,
@@ -47,13 +50,25 @@ struct SupervisorEvent {
 };
 
 // What the next run should execute, decided by the owner just before each start: an argv to
-// run; or finish (e.g. the input is gone for good: supervision ends in `stopped`); or neither,
-// which counts as a failed start with `reason` and is retried after the backoff.
+// run; or finish (e.g. the input is gone for good: supervision ends in `stopped`); or wait
+// (not yet: asked again at the next step, no failure counted); or none of these, which counts
+// as a failed start with `reason` and is retried after the backoff.
 struct NextRun {
     std::optional<std::vector<std::string>> argv;
     bool finish = false;
     std::string reason;
+    bool wait = false;
+    // The owner writes the child's stdin (stdin_fd()). With await_input the run shows no
+    // progress and is not timed until the owner calls input_started().
+    bool stdin_pipe = false;
+    bool await_input = false;
+    // stdout is data for the owner (set_data_handler), not -progress: bytes arriving are the
+    // run's progress (streaming from the first byte, stalled after stall_timeout without).
+    bool data_stdout = false;
 };
+
+// Receives a data_stdout run's bytes as they are read.
+using DataHandler = std::function<void(std::string_view bytes, Clock::time_point now)>;
 using CommandSource = std::function<NextRun()>;
 
 // Runs one ffmpeg at a time and keeps it running: reads -progress on stdout, relays stderr
@@ -74,6 +89,16 @@ public:
     void begin_stop(Clock::time_point now);
     // Treat a clean exit (code 0) as the end of the job rather than a failure (file inputs).
     void set_finish_on_clean_exit(bool finish) { m_finish_on_clean_exit = finish; }
+    void set_data_handler(DataHandler handler) { m_on_data = std::move(handler); }
+    // The running child's stdin (a run started with stdin_pipe), -1 otherwise.
+    int stdin_fd() const { return m_child ? m_child->stdin_fd() : -1; }
+    // The owner began feeding the awaiting run: its startup grace counts from now.
+    void input_started(Clock::time_point now);
+    // Stops the running child now and restarts it after the backoff, as a failure with
+    // `reason` (e.g. its input stalled or its stdin pipe broke); the events to report.
+    std::vector<SupervisorEvent> restart(Clock::time_point now, const std::string& reason);
+    // True while a child runs.
+    bool running() const { return m_child.has_value(); }
 
     RunState state() const { return m_state; }
     int restarts() const { return m_restarts; }
@@ -89,6 +114,7 @@ public:
 private:
     void start(Clock::time_point now, std::vector<SupervisorEvent>& events);
     void read_output(Clock::time_point now, std::vector<SupervisorEvent>& events);
+    void read_data(Clock::time_point now, std::vector<SupervisorEvent>& events);
     void on_run_end(Clock::time_point now, const std::string& reason, bool failure,
                     std::vector<SupervisorEvent>& events);
     void advance_stop(Clock::time_point now, std::vector<SupervisorEvent>& events);
@@ -106,6 +132,9 @@ private:
     RunState m_state = RunState::starting;
     bool m_finish_on_clean_exit = false;
     bool m_stopped = false;
+    bool m_awaiting_input = false;
+    bool m_data_stdout = false;
+    DataHandler m_on_data;
     int m_restarts = -1; // the first start is not a restart
     int m_failures = 0;
     std::string m_last_error;

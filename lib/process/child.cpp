@@ -33,7 +33,7 @@ void close_fd(int& fd)
 
 // Runs in the forked child: only async-signal-safe calls until exec.
 [[noreturn]] void exec_child(const SpawnOptions& options, char* const* argv, char* const* envp, pid_t parent,
-                             int error_pipe, int out_pipe, int err_pipe, int null_fd)
+                             int error_pipe, int in_pipe, int out_pipe, int err_pipe, int null_fd)
 {
     auto fail = [&](int code) {
         [[maybe_unused]] const auto ignored = ::write(error_pipe, &code, sizeof code);
@@ -58,7 +58,7 @@ void close_fd(int& fd)
     sigset_t empty;
     sigemptyset(&empty);
     ::sigprocmask(SIG_SETMASK, &empty, nullptr);
-    if (::dup2(null_fd, STDIN_FILENO) < 0) {
+    if (::dup2(options.in == Stdio::pipe ? in_pipe : null_fd, STDIN_FILENO) < 0) {
         fail(errno);
     }
     auto route = [&](Stdio mode, int pipe_fd, int target) {
@@ -137,19 +137,21 @@ core::Result<Child> Child::spawn(const SpawnOptions& options)
     envp.push_back(nullptr);
 
     int error_pipe[2] = {-1, -1};
+    int in_pipe[2] = {-1, -1};
     int out_pipe[2] = {-1, -1};
     int err_pipe[2] = {-1, -1};
     const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     auto cleanup = [&] {
-        for (int* fd : {&error_pipe[0], &error_pipe[1], &out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1]}) {
+        for (int* fd : {&error_pipe[0], &error_pipe[1], &in_pipe[0], &in_pipe[1], &out_pipe[0], &out_pipe[1],
+                        &err_pipe[0], &err_pipe[1]}) {
             close_fd(*fd);
         }
         if (null_fd >= 0) {
             ::close(null_fd);
         }
     };
-    if (null_fd < 0 || !make_pipe(error_pipe) || (options.out == Stdio::pipe && !make_pipe(out_pipe)) ||
-        (options.err == Stdio::pipe && !make_pipe(err_pipe))) {
+    if (null_fd < 0 || !make_pipe(error_pipe) || (options.in == Stdio::pipe && !make_pipe(in_pipe)) ||
+        (options.out == Stdio::pipe && !make_pipe(out_pipe)) || (options.err == Stdio::pipe && !make_pipe(err_pipe))) {
         const auto message = core::errno_message("creating pipes for " + options.argv[0]);
         cleanup();
         return Failure{core::ErrorKind::failed, message};
@@ -172,12 +174,14 @@ core::Result<Child> Child::spawn(const SpawnOptions& options)
         return Failure{core::ErrorKind::failed, message};
     }
     if (pid == 0) {
-        exec_child(options, argv.data(), envp.data(), parent, error_pipe[1], out_pipe[1], err_pipe[1], null_fd);
+        exec_child(options, argv.data(), envp.data(), parent, error_pipe[1], in_pipe[0], out_pipe[1], err_pipe[1],
+                   null_fd);
     }
     if (options.new_process_group) {
         ::setpgid(pid, pid); // also done in the child; whichever runs first wins the race
     }
     close_fd(error_pipe[1]);
+    close_fd(in_pipe[0]);
     close_fd(out_pipe[1]);
     close_fd(err_pipe[1]);
 
@@ -190,8 +194,10 @@ core::Result<Child> Child::spawn(const SpawnOptions& options)
     Child child;
     child.m_pid = pid;
     child.m_group = options.new_process_group;
+    child.m_in = in_pipe[1];
     child.m_out = out_pipe[0];
     child.m_err = err_pipe[0];
+    in_pipe[1] = -1;
     out_pipe[0] = -1;
     err_pipe[0] = -1;
     cleanup();
@@ -200,7 +206,7 @@ core::Result<Child> Child::spawn(const SpawnOptions& options)
         return Failure{core::ErrorKind::failed,
                        fmt::format("cannot start {}: {}", options.argv[0], std::strerror(child_errno))};
     }
-    for (int fd : {child.m_out, child.m_err}) {
+    for (int fd : {child.m_in, child.m_out, child.m_err}) {
         if (fd >= 0) {
             ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
         }
@@ -209,9 +215,11 @@ core::Result<Child> Child::spawn(const SpawnOptions& options)
 }
 
 Child::Child(Child&& other) noexcept
-    : m_pid(other.m_pid), m_group(other.m_group), m_out(other.m_out), m_err(other.m_err), m_status(other.m_status)
+    : m_pid(other.m_pid), m_group(other.m_group), m_in(other.m_in), m_out(other.m_out), m_err(other.m_err),
+      m_status(other.m_status)
 {
     other.m_pid = -1;
+    other.m_in = -1;
     other.m_out = -1;
     other.m_err = -1;
 }
@@ -222,10 +230,12 @@ Child& Child::operator=(Child&& other) noexcept
         release();
         m_pid = other.m_pid;
         m_group = other.m_group;
+        m_in = other.m_in;
         m_out = other.m_out;
         m_err = other.m_err;
         m_status = other.m_status;
         other.m_pid = -1;
+        other.m_in = -1;
         other.m_out = -1;
         other.m_err = -1;
     }
@@ -242,9 +252,15 @@ void Child::release()
     if (m_pid > 0 && !m_status) {
         stop();
     }
+    close_stdin();
     close_stdout();
     close_stderr();
     m_pid = -1;
+}
+
+void Child::close_stdin()
+{
+    close_fd(m_in);
 }
 
 void Child::close_stdout()

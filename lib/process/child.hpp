@@ -25,6 +25,7 @@ enum class Stdio { inherit, null, pipe };
 
 struct SpawnOptions {
     std::vector<std::string> argv; // argv[0] is looked up in PATH; never run through a shell
+    Stdio in = Stdio::null;        // pipe: the parent writes the child's stdin (stdin_fd())
     Stdio out = Stdio::inherit;
     Stdio err = Stdio::inherit;
     bool new_process_group = true; // so a stop reaches the child's own children too
@@ -64,6 +65,10 @@ public:
     int stderr_fd() const { return m_err; }
     void close_stdout();
     void close_stderr();
+    // Write end of a piped stdin (non-blocking), -1 when not piped or closed. Closing it
+    // gives the child end-of-file.
+    int stdin_fd() const { return m_in; }
+    void close_stdin();
 
     bool running() const { return m_pid > 0 && !m_status; }
     // Reaps without blocking; the status once the child has exited.
@@ -79,6 +84,7 @@ private:
 
     pid_t m_pid = -1;
     bool m_group = false;
+    int m_in = -1;
     int m_out = -1;
     int m_err = -1;
     std::optional<ExitStatus> m_status;

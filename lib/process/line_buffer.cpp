@@ -1,8 +1,6 @@
 #include "process/line_buffer.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
+#include "process/byte_pipe.hpp"
 
 namespace mtxrelay::process {
 
@@ -48,21 +46,12 @@ std::optional<std::string> LineBuffer::flush()
 
 bool read_available(int fd, LineBuffer& buffer)
 {
-    char chunk[4096];
-    while (true) {
-        const ssize_t n = ::read(fd, chunk, sizeof chunk);
-        if (n > 0) {
-            buffer.feed(chunk, static_cast<size_t>(n));
-            continue;
-        }
-        if (n == 0) {
-            return false;
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        return errno == EAGAIN || errno == EWOULDBLOCK;
-    }
+    // A pipe holds 64 KiB by default: one call takes what is there, a busy child is read again
+    // at the next poll.
+    std::string bytes;
+    const bool open = read_bytes(fd, bytes, 1024 * 1024);
+    buffer.feed(bytes.data(), bytes.size());
+    return open;
 }
 
 } // namespace mtxrelay::process

@@ -9,6 +9,9 @@ std::vector<std::string> copy_command(const ffmpeg::Endpoint& source, const ffmp
     if (source.network) {
         args.insert(args.end(), {"-rw_timeout", "5000000"});
     }
+    // A copy needs no frame rate: without this, ffmpeg's analysis of the clean stream waits
+    // for 40 video frames (1.3 s at 30 fps) to estimate one before the first packet goes out.
+    args.insert(args.end(), {"-fpsprobesize", "0"});
     args.insert(args.end(), source.options.begin(), source.options.end());
     args.insert(args.end(), {"-i", source.url, "-map", "0:v?", "-map", "0:a?", "-c", "copy"});
     const auto format = ffmpeg::output_format(destination);

@@ -194,6 +194,7 @@ class MediaMtx:
             "RELAY_HLS_LOCAL_BASE": self.http_base,
             "RELAY_PUBLIC_HLS_BASE": self.http_base,
             "RELAY_PUBLIC_WEBRTC_BASE": self.webrtc_base,
+            "RELAY_MTX_API": f"{LOOPBACK}:{self.api_port}",  # relay-clean asks it for the input's tracks
         })
         if cloud is not None:
             env["MTX_AUTHHTTPADDRESS"] = f"{cloud.url}/api/v1/streaming/validate"

@@ -229,6 +229,13 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+
+def ffmpeg_descendants(pid: int, marker: str) -> list[int]:
+    """The ffmpeg processes under pid whose command line contains `marker`: relay-clean's
+    encoder is "libx264", its input pump "-f data"."""
+    return [p for p in descendants(pid)
+            if (proc_info(p) or ProcInfo).comm == "ffmpeg" and marker in cmdline(p)]
+
 def zombies(pid: int) -> list[int]:
     """Descendants of pid that exited but were not reaped by their parent."""
     return [p for p in descendants(pid) if pid_state(p) == "Z"]

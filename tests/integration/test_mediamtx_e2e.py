@@ -139,9 +139,19 @@ class MediaMtxRelayTest(HarnessTestCase):
 
         # relay-clean publishes clean/alice/s1, which runs relay-restream and relay-hls-ready.
         mtx.wait_publishing("clean/alice/s1", timeout=60)
-        encoder = [p for p in harness.descendants(clean["pid"]) if harness.proc_info(p).comm == "ffmpeg"]
+        # One join of the live input per run (the input pump, MediaMTX's only reader of
+        # live/alice/s1) and one encoder publishing clean/.
+        encoder = harness.ffmpeg_descendants(clean["pid"], "libx264")
         self.assertEqual(len(encoder), 1)
         self.assertIn("-rtmp_app clean", harness.cmdline(encoder[0]))
+        pump = harness.ffmpeg_descendants(clean["pid"], "-f data")
+        self.assertEqual(len(pump), 1)
+        self.assertIn("-rtmp_playpath alice/s1", harness.cmdline(pump[0]))
+        self.assertEqual(mtx.readers("live/alice/s1"), 1)
+        # It learnt the input's tracks from MediaMTX's API and counts its start-up from the publish.
+        self.assertRegex(mtx.hook_output("relay-clean"), r"MediaMTX API: H264 \d+x\d+, with audio")
+        active = cloud.wait_event("stream-status", lambda b: b["status"] == "active", timeout=30)["body"]
+        self.assertEqual(active["startupFrom"], "publish")
         restream = mtx.wait_hook_run("relay-restream", path="clean/alice/s1")
         mtx.wait_hook_run("relay-hls-ready", path="clean/alice/s1")
 

@@ -29,6 +29,16 @@ inline core::EnvLookup map_env(std::map<std::string, std::string> values)
     };
 }
 
+// Bytes from a hex string ("67640028..."), for recorded binary samples.
+inline std::string from_hex(std::string_view hex)
+{
+    std::string out;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+        out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+    }
+    return out;
+}
+
 inline http::Outcome http_response(long status, std::string body = {}, http::Headers headers = {})
 {
     http::Response response;

@@ -30,6 +30,10 @@ int main(int argc, char** argv)
     cli.add_option("--rtmp-host", options.rtmp_host,
                    "The relay's RTMP host (default: env RELAY_RTMP_HOST or 127.0.0.1)");
     cli.add_option("--rtmp-port", options.rtmp_port, "The relay's RTMP port (default: env RELAY_RTMP_PORT or 1935)");
+    cli.add_option("--mtx-api", options.mtx_api,
+                   "MediaMTX control API (HOST:PORT or http://HOST:PORT), asked for the input's tracks and publish "
+                   "time in hook mode; 'off' to learn them from the stream only (default: env RELAY_MTX_API or "
+                   "127.0.0.1:9997)");
     cli.add_option("--recipe", options.recipe,
                    "clean (default) or seed: the seed documents' original command, for comparisons only")
         ->check(CLI::IsMember({"clean", "seed"}));

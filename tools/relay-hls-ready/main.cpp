@@ -34,7 +34,7 @@ int main(int argc, char** argv)
                    "Give up (exit 1, nothing sent) after this many seconds without playable HLS (default: env "
                    "RELAY_HLS_TIMEOUT or 60)");
     cli.add_option("--poll-interval", options.poll_interval,
-                   "Seconds between looks at the playlist, 0.1-30 (default: env RELAY_HLS_POLL_INTERVAL or 1)");
+                   "Seconds between looks at the playlist, 0.1-30 (default: env RELAY_HLS_POLL_INTERVAL or 0.25)");
     cli.footer(app::exit_code_footer(" (nothing sent on 1 and 130), 3-6 as relay-cf-url when the hls-ready POST "
                                      "fails") +
                "\nEnv: CLOUD_API_URL, CLOUD_API_TOKEN, MTX_PATH, G1, G2, RELAY_HLS_LOCAL_BASE, "
