@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "http/transport.hpp"
+#include "mtx/api.hpp"
 #include "process/signals.hpp"
 #include "runtime/state_file.hpp"
 #include "status/render.hpp"
@@ -21,7 +22,7 @@ namespace mtxrelay::app {
 
 namespace {
 
-constexpr const char* k_default_api = "http://127.0.0.1:9997";
+constexpr const char* k_default_api = "127.0.0.1:9997";
 
 struct Sources {
     std::string runtime_dir;

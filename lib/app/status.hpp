@@ -9,7 +9,7 @@ namespace mtxrelay::app {
 
 struct StatusOptions {
     std::optional<std::string> runtime_dir; // RELAY_RUNTIME_DIR, $XDG_RUNTIME_DIR/mtxrelay, /tmp/mtxrelay-<uid>
-    std::optional<std::string> mtx_api;     // RELAY_MTX_API, default http://127.0.0.1:9997; "off" skips it
+    std::optional<std::string> mtx_api;     // RELAY_MTX_API, default 127.0.0.1:9997; "off" skips it
     bool json = false;
     bool watch = false;    // refresh every `interval` seconds until SIGINT
     double interval = 2.0; // seconds

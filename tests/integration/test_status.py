@@ -1,7 +1,9 @@
 """relay-status against running hooks: two streams fanned out by relay-restream (as MediaMTX
 runs it, hook environment of clean/<user>/<stream>) to several destinations, one of which
 refuses the publish (nginx-rtmp `deny publish`), one a closed port, one a name that does not
-resolve; then one stream's clean source is cut and one hook is SIGKILLed. Checked by what an
+resolve; alice's clean stream comes from relay-clean, bob's straight from a publisher. Then
+alice's publisher is cut (relay-clean waits for its input, the destinations for the clean
+source) and one hook is SIGKILLed. Checked by what an
 operator sees: relay-status's table, its JSON, its /metrics read with a strict Prometheus
 text-format parser, and that no stream key appears in anything it prints."""
 
@@ -44,7 +46,7 @@ class StatusTest(RelayTestCase):
             self.server = self.h.start_mediamtx(hooks=False)
             self.api = f"http://127.0.0.1:{self.server.api_port}"
         else:
-            self.server = self.h.start_nginx([{"name": "clean"}])
+            self.server = self.h.start_nginx([{"name": "live"}, {"name": "clean"}])
             self.api = f"http://127.0.0.1:{harness.free_port()}"  # nothing answers there
         self.runtime = self.h.path("runtime")
         self.outputs: list[str] = []  # everything relay-status printed
@@ -58,6 +60,12 @@ class StatusTest(RelayTestCase):
         argv = [self.h.bin("relay-restream"), "--destinations-file", str(dest_file), "--allow-private-destinations",
                 "--poll-interval", "2", "--status-interval", "2"]
         return self.h.spawn(argv, env=env, name=f"relay-restream-{path.split('/')[1]}")
+
+    def start_clean(self, path: str) -> harness.Proc:
+        env = {"MTX_PATH": path, "RELAY_RTMP_PORT": str(self.server.rtmp_port), "RELAY_RUNTIME_DIR": str(self.runtime),
+               "RELAY_MTX_API": self.api if self.backend == "mediamtx" else "off"}
+        argv = [self.h.bin("relay-clean"), "--target", "local", "--input-gone-after", "60", "--quality", "480p"]
+        return self.h.spawn(argv, env=env, name=f"relay-clean-{path.split('/')[1]}")
 
     def status(self, *args: str) -> str:
         proc = self.h.run([self.h.bin("relay-status"), "--runtime-dir", str(self.runtime), "--mtx-api", self.api,
@@ -121,9 +129,11 @@ class StatusTest(RelayTestCase):
                  {"name": "NoDNS", "url": f"rtmp://nonexistent.invalid/app/{KEYS['a-dns']}"}]
         bob = [{"name": "BobOne", "url": f"{sink}/{KEYS['b-good']}"},
                {"name": "BobTwo", "url": f"{sink}/{KEYS['b-two']}"}]
-        pub_a = publisher(self.h, self.server.rtmp_url("clean/alice/s1"), "publisher-alice")
+        pub_a = publisher(self.h, self.server.rtmp_url("live/alice/s1"), "publisher-alice")
         publisher(self.h, self.server.rtmp_url("clean/bob/s2"), "publisher-bob")
-        self.server.wait_publishing("clean/alice/s1", timeout=15)
+        self.server.wait_publishing("live/alice/s1", timeout=15)
+        clean_a = self.start_clean("live/alice/s1")
+        self.server.wait_publishing("clean/alice/s1", timeout=30)
         self.server.wait_publishing("clean/bob/s2", timeout=15)
         relay_a = self.start_restream("clean/alice/s1", alice)
         relay_b = self.start_restream("clean/bob/s2", bob)
@@ -135,6 +145,14 @@ class StatusTest(RelayTestCase):
         self.wait_destinations("bob", "s2", {"BobOne": ("streaming", ""), "BobTwo": ("streaming", "")}, 30)
         a = self.destinations(self.stream(doc, "alice", "s1"))
         self.assertEqual(self.stream(doc, "alice", "s1")["state"], "degraded")
+        # relay-clean's encoder: streaming, fps over the last second near the 30 it makes.
+        encoder = wait_for(lambda: next((h["encoder"] for h in self.stream(self.status_json(), "alice", "s1")["hooks"]
+                                         if h.get("encoder") and h["encoder"]["fps"] > 20), None),
+                           15, 0.5, "relay-clean's encoder at speed")
+        self.assertEqual(encoder["state"], "streaming", encoder)
+        self.assertLess(encoder["fps"], 40, encoder)
+        self.assertGreater(encoder["startupSeconds"], 0, encoder)
+        self.assertEqual(encoder["restarts"], 0, encoder)
         for name, key in (("Good", "a-good"), ("Denied", "a-deny"), ("Closed", "a-closed")):
             self.assertEqual(a[name]["keyFingerprint"], fingerprint(KEYS[key]), a[name])
         self.assertGreaterEqual(a["Denied"]["retries"], 2, a["Denied"])
@@ -155,6 +173,7 @@ class StatusTest(RelayTestCase):
         self.assertRegex(table, rf"(?m)^    Closed\s+error\s+unreachable\s+.*{fingerprint(KEYS['a-closed'])}")
         self.assertRegex(table, r"(?m)^    NoDNS\s+refused\s+dns\s+.*cannot resolve host nonexistent\.invalid")
         self.assertRegex(table, rf"(?m)^    Good\s+streaming\s+-\s+.*{fingerprint(KEYS['a-good'])}")
+        self.assertRegex(table, rf"(?m)^  encoder  relay-clean pid {clean_a.pid}  streaming  fps \d")
 
         # The metrics, read by a strict parser of the exposition format.
         server, base = self.serve()
@@ -178,17 +197,23 @@ class StatusTest(RelayTestCase):
         self.assertEqual(prom.value(metrics, "mtxrelay_stream_state", user="bob", stream="s2", state="active"), 1)
         self.assertEqual(prom.value(metrics, "mtxrelay_stream_state", user="alice", stream="s1", state="degraded"), 1)
         self.assertEqual(prom.value(metrics, "mtxrelay_mediamtx_api_up"), 1 if self.backend == "mediamtx" else 0)
+        self.assertEqual(prom.value(metrics, "mtxrelay_encoder_up", tool="relay-clean", user="alice", stream="s1"), 1)
+        self.assertGreater(prom.value(metrics, "mtxrelay_encoder_fps", tool="relay-clean", user="alice", stream="s1"), 0)
         self.assertEqual(len(prom.samples(metrics, "mtxrelay_hook_up", tool="relay-restream")), 2)
+        self.assertEqual(len(prom.samples(metrics, "mtxrelay_hook_up", tool="relay-clean")), 1)
         _, status_body = self.get(base + "/status")
         self.assertEqual({(s["user"], s["stream"]) for s in json.loads(status_body)["streams"]},
                          {("alice", "s1"), ("bob", "s2")})
 
-        # The clean source of alice/s1 is cut: a state of the stream, the destinations wait.
+        # alice's publisher leaves: relay-clean waits for its input, the destinations for the
+        # clean source. Both are states of the stream, not errors of the destinations.
         self.h.stop(pub_a)
         doc = self.wait_destinations("alice", "s1", {
             "Good": ("waiting", "source_gone"), "Denied": ("waiting", "source_gone"),
             "Closed": ("waiting", "source_gone"), "NoDNS": ("refused", "dns")}, 60)
         self.assertEqual(self.stream(doc, "alice", "s1")["state"], "source_gone")
+        encoder = next(h["encoder"] for h in self.stream(doc, "alice", "s1")["hooks"] if h.get("encoder"))
+        self.assertEqual(encoder["state"], "waiting", encoder)
         self.assertEqual(self.stream(doc, "bob", "s2")["state"], "active")
         self.assertEqual({n: d["state"] for n, d in self.destinations(self.stream(doc, "bob", "s2")).items()},
                          {"BobOne": "streaming", "BobTwo": "streaming"})
@@ -210,10 +235,11 @@ class StatusTest(RelayTestCase):
 
         # An orderly stop removes the document.
         self.h.stop(relay_a)
-        self.assertEqual([d for d in self.runtime.glob("relay-restream-*.json")
-                          if str(relay_a.pid) in d.name], [])
+        self.h.stop(clean_a)
+        self.assertEqual([d.name for d in self.runtime.glob("*.json") if str(relay_a.pid) in d.name
+                          or str(clean_a.pid) in d.name], [])
         self.h.stop(server)
-        harness.assert_no_secrets(self.outputs + [relay_a, *self.runtime.glob("*.json")], list(KEYS.values()))
+        harness.assert_no_secrets(self.outputs + [relay_a, clean_a, *self.runtime.glob("*.json")], list(KEYS.values()))
 
 
 if __name__ == "__main__":

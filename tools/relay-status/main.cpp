@@ -14,7 +14,8 @@ int main(int argc, char** argv)
                  "relay-status"};
     app::add_runtime_dir_option(cli, options.runtime_dir);
     cli.add_option("--mtx-api", options.mtx_api,
-                   "MediaMTX control API base URL, or 'off' (default: env RELAY_MTX_API or http://127.0.0.1:9997)");
+                   "MediaMTX control API, HOST:PORT or http://HOST:PORT, or 'off' (default: env RELAY_MTX_API or "
+                   "127.0.0.1:9997)");
     cli.add_flag("--json", options.json, "Print JSON instead of the table");
     cli.add_flag("--watch", options.watch, "Refresh until Ctrl-C (in place on a terminal)");
     cli.add_option("--interval", options.interval, "Seconds between --watch refreshes (0.2-3600, default 2)");
