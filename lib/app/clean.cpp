@@ -63,7 +63,9 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     }
     if (plan.context) {
         core::log::set_context(plan.context->path);
-        // Its clean path is made of the same ids: shown whole in every line.
+        // Its live and clean paths are made of the same ids: shown whole in every line (the
+        // context path may be empty with --user/--stream).
+        core::register_public_path(mtx::stage_path(mtx::Stage::live, *plan.context));
         core::register_public_path(mtx::stage_path(mtx::Stage::clean, *plan.context));
     }
     plan.profile = load_profile(options, env);

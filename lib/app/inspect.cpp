@@ -97,7 +97,7 @@ int print_dry_run(const inspect::ProbeRequest& request)
     std::cout << "# relay-inspect would run (hard time limit " << request.time_limit.count() / 1000.0 << " s):\n";
     bool mask_next = false;
     for (const auto& arg : inspect::probe_command(request)) {
-        std::cout << (mask_next ? "***" : core::redact(arg)) << "\n";
+        std::cout << (mask_next ? core::fingerprint(arg) : core::redact(arg)) << "\n";
         mask_next = arg == "-rtmp_playpath";
     }
     return 0;

@@ -215,6 +215,9 @@ int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
     const auto plan = make_plan(options, env);
     if (plan.context) {
         core::log::set_context(plan.context->path);
+        // The stream's own paths are ids: its source URL is shown whole.
+        core::register_public_path(mtx::stage_path(mtx::Stage::live, *plan.context));
+        core::register_public_path(mtx::stage_path(mtx::Stage::clean, *plan.context));
     }
     if (options.common.dry_run) {
         return print_dry_run(plan);
