@@ -47,7 +47,14 @@ COPY mediamtx/mediamtx.yml mediamtx/mediamtx-direct.yml /etc/mtxrelay/
 # Nothing is written to disk (HLS segments stay in memory); no root needed: all
 # ports are above 1024.
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/mtxrelay \
-      --create-home --shell /usr/sbin/nologin mtxrelay
+      --create-home --shell /usr/sbin/nologin mtxrelay \
+ && install -d -o 10001 -g 10001 -m 0700 /run/mtxrelay
+# The hooks' state documents, read by relay-status (installed with the other tools):
+#   docker exec <container> relay-status            the table of every stream and destination
+#   docker exec <container> relay-status --json     the same as JSON
+# In Kubernetes a relay-status sidecar serves /metrics from the same directory
+# (deploy/k8s/deployment.yaml mounts it as a shared emptyDir).
+ENV RELAY_RUNTIME_DIR=/run/mtxrelay
 USER 10001:10001
 WORKDIR /var/lib/mtxrelay
 

@@ -18,6 +18,7 @@ import argparse
 import bisect
 import hashlib
 import os
+import re
 import select
 import signal
 import statistics
@@ -230,23 +231,25 @@ def relay_argv(h: Harness, rtmp_port: int, sink_url: str) -> list[str]:
 
 
 def masked(url: str) -> str:
-    """What relay-clean's redaction prints for an rtmp://host/app/<key> URL."""
+    """What relay-clean's redaction prints for an rtmp://host/app/<key> URL: the key's
+    fingerprint (the hook's own live/ and clean/ paths are printed whole)."""
     host, _, path = url.partition("://")[2].partition("/")
     app, _, key = path.partition("/")
-    return f"rtmp://{host}/{app}/***" if key else url
+    return f"rtmp://{host}/{app}/key#{hashlib.sha256(key.encode()).hexdigest()[:4]}" if key else url
 
 
 def dry_run_argvs(h: Harness, rtmp_port: int, sink_url: str) -> tuple[list[str], list[str]]:
     """relay-clean's (pump, encoder) argvs from --dry-run, masked URLs replaced by the real ones."""
     dry = h.run([*relay_argv(h, rtmp_port, sink_url), "--dry-run"], env=CHILD_ENV, inherit_env=False,
                 name="relay-clean-dry-run")
-    real = {masked(u): u for u in (f"rtmp://127.0.0.1:{rtmp_port}/live/{USER}/{STREAM}", sink_url)}
+    urls = (f"rtmp://127.0.0.1:{rtmp_port}/live/{USER}/{STREAM}", sink_url)
+    real = {**{u: u for u in urls}, **{masked(u): u for u in urls}}
     sections: list[list[str]] = []
     for line in dry.stdout_text().splitlines():
         if line.startswith("#"):
             sections.append([])
             continue
-        if "***" in line and line not in real:
+        if re.search(r"\*\*\*|key#[0-9a-f]{4}", line) and line not in real:
             raise harness.HarnessError(f"cannot restore the masked argument {line!r}")
         sections[-1].append(real.get(line, line))
     if len(sections) != 2:

@@ -74,9 +74,19 @@ def status_line(cloud: H.DevCloud, started: float, hls_url: str) -> str:
     return " | ".join(parts)
 
 
+def relay_status(h: H.Harness, runtime: Path, api: str) -> str:
+    """relay-status's table of the running relay (the hooks' state documents + MediaMTX's paths)."""
+    proc = h.run([h.bin("relay-status"), "--runtime-dir", str(runtime), "--mtx-api", api], timeout=20, check=False,
+                 name="relay-status")
+    return proc.stdout_text() + proc.stderr_text()
+
+
 def report(h: H.Harness, cloud: H.DevCloud, started_wall_ms: int, fixture: Path, clean: Path,
-           outputs: dict[str, Path]) -> None:
+           outputs: dict[str, Path], status_table: str) -> None:
     say("\n=== Report " + "=" * 60)
+    say("\nrelay-status, just before the publisher stopped (stream keys appear as fingerprints only):")
+    for line in status_table.rstrip().splitlines():
+        say(f"  {line}")
     before, after = inspect(h, fixture), inspect(h, clean)
     if before and after:
         say("\nrelay-inspect --profile cloudflare: the glasses' stream vs the clean stream relay-clean published")
@@ -142,7 +152,8 @@ def run(duration: float) -> int:
     with H.Harness("demo") as h:
         keys = {n: f"{n.lower()}-{secrets.token_hex(6)}" for n in ("Cloudflare", "YouTube", "Twitch")}
         token, glasses_key = "demo-" + secrets.token_hex(8), "glasses-" + secrets.token_hex(6)
-        env = {"RELAY_ALLOW_PRIVATE_DESTINATIONS": "1", "RELAY_STATUS_INTERVAL": "5"}
+        runtime = h.path("runtime")
+        env = {"RELAY_ALLOW_PRIVATE_DESTINATIONS": "1", "RELAY_STATUS_INTERVAL": "5", "RELAY_RUNTIME_DIR": str(runtime)}
         if mediamtx:
             # The destinations (Cloudflare and the re-streams) are streams of a private nginx-rtmp.
             ingest = h.start_nginx([{"name": app, "record": True} for app in DESTINATION_APPS])
@@ -177,6 +188,7 @@ def run(duration: float) -> int:
                 # The shipped config records nothing: a reader records clean/ from when it appears.
                 recorder = h.record("clean", NAME, h.path("clean-recording.flv"), proc_name="record-clean")
             say("  " + status_line(cloud, started, relay.hls_url(f"clean/{NAME}")))
+        status_table = relay_status(h, runtime, f"http://127.0.0.1:{relay.api_port}" if mediamtx else "off")
         say("stopping the publisher: the relay sends SIGINT to every hook...")
         h.stop(publisher, check=False)
         for hook in relay.hook_runs("relay-clean") + relay.hook_runs("relay-restream") + \
@@ -195,7 +207,7 @@ def run(duration: float) -> int:
         else:
             # nginx-rtmp's recorder escapes the '/' of the stream name.
             clean_recording = next((relay.root / "rec" / "clean").glob("*.flv"))
-        report(h, cloud, started_wall_ms, fixture, clean_recording, outputs)
+        report(h, cloud, started_wall_ms, fixture, clean_recording, outputs, status_table)
         say(f"\nlogs, recordings and configs: {h.workdir}")
     say(f"everything the demo started has been stopped ({'MediaMTX' if mediamtx else 'nginx-rtmp'} backend).")
     return 0

@@ -13,6 +13,7 @@
 #include "mtx/api.hpp"
 #include "mtx/relay_paths.hpp"
 #include "process/signals.hpp"
+#include "runtime/state_file.hpp"
 
 #include <fmt/format.h>
 
@@ -62,6 +63,10 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     }
     if (plan.context) {
         core::log::set_context(plan.context->path);
+        // Its live and clean paths are made of the same ids: shown whole in every line (the
+        // context path may be empty with --user/--stream).
+        core::register_public_path(mtx::stage_path(mtx::Stage::live, *plan.context));
+        core::register_public_path(mtx::stage_path(mtx::Stage::clean, *plan.context));
     }
     plan.profile = load_profile(options, env);
     const auto rtmp = load_rtmp_server(options.rtmp_host, options.rtmp_port, env);
@@ -116,6 +121,7 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     if (plan.pump && !plan.input_path.empty()) {
         plan.mtx_api = api;
     }
+    plan.runtime_dir = runtime::runtime_dir(options.common.runtime_dir, env);
     return plan;
 }
 

@@ -48,7 +48,7 @@ CleanSession::CleanSession(const CleanPlan& plan, StartupOrigin origin, flv::Fee
       m_started(Clock::now()), m_last_input_seen(m_started),
       m_encoder(
           "ffmpeg", [this] { return next_encoder_run(); }, encoder_settings(plan)),
-      m_feed(feed)
+      m_feed(feed), m_state_file(plan.runtime_dir, "relay-clean")
 {
     m_encoder.set_finish_on_clean_exit(!plan.input.network);
     if (plan.pump) {
@@ -194,6 +194,7 @@ void CleanSession::handle_encoder_events(const std::vector<ffmpeg::SupervisorEve
             if (!m_reported_startup) {
                 const double startup = duration<double>(now - m_origin.at()).count();
                 details["startupSeconds"] = std::round(startup * 10) / 10;
+                m_startup_seconds = std::round(startup * 10) / 10;
                 details["startupFrom"] = m_origin.from();
                 core::log::info("active: clean output flowing {:.1f} s after the {}", startup, m_origin.from());
                 m_reported_startup = true;
@@ -241,7 +242,7 @@ nlohmann::json CleanSession::stats() const
 {
     const auto& p = m_encoder.progress();
     return {{"bitrate", static_cast<long>(p.bitrate_kbps)},
-            {"fps", p.fps},
+            {"fps", std::round(p.fps * 10) / 10},
             {"frames", p.frame},
             {"droppedFrames", p.drop_frames},
             {"duplicatedFrames", p.dup_frames},
@@ -249,6 +250,46 @@ nlohmann::json CleanSession::stats() const
             {"restarts", std::max(0, m_encoder.restarts())},
             {"uptimeSeconds", duration_cast<seconds>(Clock::now() - m_started).count()},
             {"output", core::redact(m_plan.output.url)}};
+}
+
+nlohmann::json CleanSession::encoder_state() const
+{
+    const auto& p = m_encoder.progress();
+    std::string state = ffmpeg::state_name(m_encoder.state());
+    const bool input_away = m_input && m_input->state() != ffmpeg::RunState::streaming && !m_active;
+    if (state != "streaming" && state != "stopping" && input_away) {
+        state = "waiting"; // for the input: the encoder is not at fault
+    }
+    const auto input_error = m_input ? m_input->last_error() : std::string();
+    nlohmann::json encoder = {{"state", state},
+                              {"fps", std::round(p.fps * 10) / 10},
+                              {"speed", p.speed},
+                              {"bitrateKbps", p.bitrate_kbps},
+                              {"frames", p.frame},
+                              {"droppedFrames", p.drop_frames},
+                              {"duplicatedFrames", p.dup_frames},
+                              {"restarts", std::max(0, m_encoder.restarts())},
+                              {"lastError", core::redact(state == "waiting" ? input_error : m_encoder.last_error())},
+                              {"uptimeSeconds", duration_cast<seconds>(Clock::now() - m_started).count()},
+                              {"startupSeconds", m_startup_seconds ? nlohmann::json(*m_startup_seconds) : nullptr}};
+    return encoder;
+}
+
+void CleanSession::write_state(Clock::time_point now, bool force)
+{
+    if (!force && now < m_next_state_write) {
+        return;
+    }
+    m_next_state_write = now + seconds(1);
+    const auto encoder = encoder_state();
+    m_state_file.write({{"path", m_plan.context ? m_plan.context->path : std::string()},
+                        {"user", m_plan.context ? m_plan.context->user_id : std::string()},
+                        {"stream", m_plan.context ? m_plan.context->stream_id : std::string()},
+                        {"role", "clean"},
+                        {"state", encoder["state"] == "streaming" ? "active" : encoder["state"]},
+                        {"input", core::redact(m_plan.input.url)},
+                        {"output", core::redact(m_plan.output.url)},
+                        {"encoder", encoder}});
 }
 
 int CleanSession::run()
@@ -280,6 +321,7 @@ int CleanSession::run()
         if (!m_plan.pump && m_encoder.state() == ffmpeg::RunState::streaming) {
             m_last_input_seen = now;
         }
+        write_state(now, false);
         if (m_active && now >= m_next_status) {
             const auto& p = m_encoder.progress();
             core::log::info("streaming: {:.1f} fps, {:.0f} kbit/s, speed {:.2f}x, dup {}, drop {}, restarts {}", p.fps,
@@ -309,6 +351,7 @@ int CleanSession::finish(bool interrupted)
     // The input stops at once; the encoder first gets what the input already delivered (the
     // end of the broadcast), then both are stopped (stdin closed, SIGINT, then harder).
     auto now = Clock::now();
+    write_state(now, true);
     if (m_input) {
         m_input->begin_stop(now);
     }

@@ -9,6 +9,7 @@
 #include "flv/tag.hpp"
 #include "mtx/hook_context.hpp"
 #include "process/byte_pipe.hpp"
+#include "runtime/state_file.hpp"
 
 #include <chrono>
 #include <functional>
@@ -36,6 +37,7 @@ struct CleanPlan {
     // reads the input itself after an ffprobe (files, other protocols, the seed recipe).
     bool pump = false;
     std::optional<std::string> mtx_api; // MediaMTX control API base URL (hook mode on the relay's own path)
+    std::string runtime_dir;            // where the state document for relay-status goes
 };
 
 // Where the start-up time is counted from: the publish when MediaMTX told when the publisher
@@ -68,6 +70,10 @@ private:
     void feed_encoder(const flv::FeedOutput& out, ffmpeg::Clock::time_point now);
     void after_step(ffmpeg::Clock::time_point now);
     nlohmann::json stats() const;
+    // The encoder as relay-status shows it: its state (waiting while the input is away),
+    // fps over the last second, speed, bitrate, restarts, last error, uptime, start-up time.
+    nlohmann::json encoder_state() const;
+    void write_state(ffmpeg::Clock::time_point now, bool force);
     void log_input(const flv::InputInfo& info);
     int finish(bool interrupted);
     void hand_over_tail(ffmpeg::Clock::time_point until);
@@ -90,6 +96,9 @@ private:
     std::string m_restart_encoder; // why the encoder must restart after this step, if it must
     bool m_late_audio_handled = false;
     std::string m_logged_input; // the last input description logged
+    runtime::StateFile m_state_file;
+    ffmpeg::Clock::time_point m_next_state_write{};
+    std::optional<double> m_startup_seconds;
 };
 
 } // namespace mtxrelay::app

@@ -3,10 +3,13 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "core/version.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 namespace mtxrelay::app {
@@ -30,6 +33,13 @@ void add_common_options(CLI::App& app, CommonOptions& options, bool with_cloud, 
     }
 }
 
+void add_runtime_dir_option(CLI::App& app, std::optional<std::string>& runtime_dir)
+{
+    app.add_option("--runtime-dir", runtime_dir,
+                   "Directory of the state documents relay-status reads (default: env RELAY_RUNTIME_DIR, else "
+                   "$XDG_RUNTIME_DIR/mtxrelay, else /tmp/mtxrelay-<uid>)");
+}
+
 std::string exit_code_footer(const std::string& extra)
 {
     return "\nExit codes: 0 ok, 1 failure, 2 usage or configuration error, 130 interrupted" + extra +
@@ -38,16 +48,95 @@ std::string exit_code_footer(const std::string& extra)
 
 void setup_logging(const std::string& tool, const CommonOptions& options, const core::EnvLookup& env)
 {
+    setup_logging(tool, options.log_format, env);
+}
+
+void setup_logging(const std::string& tool, const std::optional<std::string>& log_format, const core::EnvLookup& env)
+{
     auto format = core::log::Format::text;
-    const auto requested = options.log_format ? options.log_format : env("RELAY_LOG_FORMAT");
+    const auto requested = log_format ? log_format : env("RELAY_LOG_FORMAT");
     if (requested && !core::log::parse_format(*requested, format)) {
         throw core::UsageError(fmt::format("RELAY_LOG_FORMAT='{}' must be 'text' or 'json'", *requested));
     }
     core::log::configure(tool, format);
 }
 
+namespace {
+
+// The value of `--name VALUE` or `--name=VALUE` in argv, read before CLI11 parses (so a usage
+// error is already logged in the format asked for).
+std::optional<std::string> raw_flag(int argc, char** argv, std::string_view name)
+{
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == name && i + 1 < argc) {
+            return std::string(argv[i + 1]);
+        }
+        if (arg.size() > name.size() && arg.starts_with(name) && arg[name.size()] == '=') {
+            return std::string(arg.substr(name.size() + 1));
+        }
+    }
+    return std::nullopt;
+}
+
+const char* exit_reason(core::ExitCode code)
+{
+    switch (code) {
+    case core::ExitCode::usage:
+        return "usage or configuration error";
+    case core::ExitCode::interrupted:
+        return "interrupted";
+    case core::ExitCode::ok:
+        return "done";
+    case core::ExitCode::not_found:
+        return "the cloud does not know the stream";
+    case core::ExitCode::auth_refused:
+        return "credentials refused";
+    case core::ExitCode::unreachable:
+        return "unreachable";
+    case core::ExitCode::bad_response:
+        return "unusable answer";
+    case core::ExitCode::input_unreadable:
+        return "input unreadable";
+    case core::ExitCode::probe_failed:
+        return "ffprobe failed";
+    default:
+        return "failure";
+    }
+}
+
+} // namespace
+
+void early_logging(const std::string& tool, int argc, char** argv)
+{
+    auto format = core::log::Format::text;
+    const auto flag = raw_flag(argc, argv, "--log-format");
+    const char* env = std::getenv("RELAY_LOG_FORMAT");
+    if (!(flag && core::log::parse_format(*flag, format)) && env != nullptr) {
+        core::log::parse_format(env, format); // an invalid value is reported by setup_logging
+    }
+    core::log::configure(tool, format);
+    if (const auto path = raw_flag(argc, argv, "--path")) {
+        core::log::set_context(*path);
+    } else if (const char* mtx_path = std::getenv("MTX_PATH"); mtx_path != nullptr) {
+        core::log::set_context(mtx_path);
+    }
+}
+
+void log_exit(core::ExitCode code, const std::string& detail)
+{
+    const int number = static_cast<int>(code);
+    if (detail.empty()) {
+        core::log::info("exiting ({}): {}", number, exit_reason(code));
+    } else {
+        core::log::info("exiting ({}): {}: {}", number, exit_reason(code), detail);
+    }
+}
+
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv)
 {
+    early_logging(app.get_name(), argc, argv);
+    app.set_version_flag("--version", core::version_line(app.get_name()), "Print the version and git revision");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -60,8 +149,8 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv)
         std::cout << app.version() << "\n";
         return 0;
     } catch (const CLI::ParseError& e) {
-        std::cerr << app.get_name() << ": error: " << core::redact(e.what()) << "\nRun '" << app.get_name()
-                  << " --help' for usage.\n";
+        core::log::error("{} (run '{} --help' for usage)", e.what(), app.get_name());
+        log_exit(core::ExitCode::usage, {});
         return static_cast<int>(core::ExitCode::usage);
     }
     return std::nullopt;
@@ -69,13 +158,16 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv)
 
 int guarded_main(const std::string& tool, const std::function<int()>& body)
 {
+    (void)tool; // the logger carries it since parse_command_line()
     try {
         return body();
     } catch (const core::Error& e) {
-        std::cerr << tool << ": error: " << core::redact(e.what()) << "\n";
+        core::log::error("{}", e.what());
+        log_exit(e.code(), {});
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
-        std::cerr << tool << ": error: " << core::redact(e.what()) << "\n";
+        core::log::error("{}", e.what());
+        log_exit(core::ExitCode::failure, {});
         return static_cast<int>(core::ExitCode::failure);
     }
 }

@@ -1,5 +1,7 @@
 #include "app/devcloud.hpp"
 
+#include "app/cli.hpp"
+#include "core/env.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
@@ -48,11 +50,7 @@ void check_exposure(const DevCloudOptions& options, const devcloud::DevCloudConf
 
 int run_devcloud(const DevCloudOptions& options)
 {
-    auto format = core::log::Format::text;
-    if (options.log_format && !core::log::parse_format(*options.log_format, format)) {
-        throw core::UsageError("--log-format must be text or json");
-    }
-    core::log::configure("relay-devcloud", format);
+    setup_logging("relay-devcloud", options.log_format, core::process_env());
     if (options.port < 0 || options.port > 65535) {
         throw core::UsageError(fmt::format("--port {} is not a port number (0 picks a free one)", options.port));
     }

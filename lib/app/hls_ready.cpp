@@ -12,6 +12,7 @@
 #include "net/policy.hpp"
 #include "net/url.hpp"
 #include "process/signals.hpp"
+#include "runtime/state_file.hpp"
 
 #include <fmt/format.h>
 
@@ -218,6 +219,17 @@ int run_hls_ready(const HlsReadyOptions& options, const core::EnvLookup& env, ht
 
     core::log::info("waiting for playable HLS at {} (>= {} full segments answering, timeout {} s)", plan.local_url,
                     plan.min_segments, plan.timeout.count() / 1000.0);
+    runtime::StateFile state_file(runtime::runtime_dir(options.common.runtime_dir, env), "relay-hls-ready");
+    const auto write_state = [&](const std::string& state, const std::string& detail) {
+        state_file.write({{"path", plan.context.path},
+                          {"user", plan.context.user_id},
+                          {"stream", plan.context.stream_id},
+                          {"role", "hls"},
+                          {"state", state},
+                          {"detail", detail},
+                          {"hlsUrl", plan.hls_url}});
+    };
+    write_state("waiting", "no poll yet");
     hls::ProbeSettings probe_settings;
     probe_settings.min_segments = plan.min_segments;
     probe_settings.cancelled = stop_requested;
@@ -227,6 +239,7 @@ int run_hls_ready(const HlsReadyOptions& options, const core::EnvLookup& env, ht
         if (p.detail != last_detail) {
             core::log::info("not playable yet: {}", p.detail);
             last_detail = p.detail;
+            write_state("waiting", p.detail);
         }
     });
     if (waited.outcome == hls::WaitOutcome::interrupted) {
@@ -243,6 +256,7 @@ int run_hls_ready(const HlsReadyOptions& options, const core::EnvLookup& env, ht
                                       plan.context.path));
     }
     core::log::info("playable after {:.1f} s: {}", waited.waited.count() / 1000.0, waited.last.detail);
+    write_state("sending", waited.last.detail);
 
     const auto sent = client.post_hls_ready(event_of(plan));
     if (!sent) {

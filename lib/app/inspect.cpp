@@ -1,6 +1,8 @@
 #include "app/inspect.hpp"
 
+#include "app/cli.hpp"
 #include "app/relay_env.hpp"
+#include "core/env.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
@@ -103,7 +105,7 @@ int print_dry_run(const inspect::ProbeRequest& request)
     std::cout << "# relay-inspect would run (hard time limit " << request.time_limit.count() / 1000.0 << " s):\n";
     bool mask_next = false;
     for (const auto& arg : inspect::probe_command(request)) {
-        std::cout << (mask_next ? "***" : core::redact(arg)) << "\n";
+        std::cout << (mask_next ? core::fingerprint(arg) : core::redact(arg)) << "\n";
         mask_next = arg == "-rtmp_playpath";
     }
     return 0;
@@ -156,7 +158,7 @@ inspect::Expectations inspect_expectations(const InspectOptions& options)
 
 int run_inspect(const InspectOptions& options)
 {
-    core::log::configure("relay-inspect", core::log::Format::text);
+    setup_logging("relay-inspect", std::nullopt, core::process_env());
     if (options.list_profiles) {
         return list_profiles();
     }

@@ -15,6 +15,7 @@
 #include "restream/lists.hpp"
 #include "restream/poller.hpp"
 #include "restream/report.hpp"
+#include "runtime/state_file.hpp"
 
 #include <fmt/format.h>
 
@@ -152,10 +153,26 @@ int print_dry_run(const RestreamPlan& plan)
     return static_cast<int>(result.problems.empty() ? core::ExitCode::ok : core::ExitCode::failure);
 }
 
+// The runtime state document relay-status reads.
+nlohmann::json state_document(const RestreamPlan& plan, const restream::Fanout& fanout,
+                              const restream::ListState& lists, const std::string& state)
+{
+    const auto snapshot = fanout.snapshot();
+    return {{"path", plan.context ? plan.context->path : std::string()},
+            {"user", plan.context ? plan.context->user_id : std::string()},
+            {"stream", plan.context ? plan.context->stream_id : std::string()},
+            {"role", "fanout"},
+            {"state", state.empty() ? restream::stream_state(snapshot) : state},
+            {"source", core::redact(plan.source.url)},
+            {"destinations", restream::state_document(snapshot, lists.refused())}};
+}
+
 void log_event(const restream::FanoutEvent& event)
 {
     const auto detail = event.detail.empty() ? std::string() : ": " + event.detail;
-    if (event.to == "error") {
+    if (event.to == "waiting") {
+        core::log::warn("{}: {} -> waiting for the clean source{}", event.label, event.from, detail);
+    } else if (event.to == "error") {
         core::log::warn("{}: {} -> error{}", event.label, event.from, detail);
     } else {
         core::log::info("{}: {} -> {}{}", event.label, event.from.empty() ? "new" : event.from, event.to, detail);
@@ -198,6 +215,9 @@ int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
     const auto plan = make_plan(options, env);
     if (plan.context) {
         core::log::set_context(plan.context->path);
+        // The stream's own paths are ids: its source URL is shown whole.
+        core::register_public_path(mtx::stage_path(mtx::Stage::live, *plan.context));
+        core::register_public_path(mtx::stage_path(mtx::Stage::clean, *plan.context));
     }
     if (options.common.dry_run) {
         return print_dry_run(plan);
@@ -210,6 +230,7 @@ int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
                     plan.policy.allow_private ? "allowed" : "refused");
 
     StatusReporter reporter(plan.cloud, plan.lists.user_id, plan.lists.stream_id);
+    runtime::StateFile state_file(runtime::runtime_dir(options.common.runtime_dir, env), "relay-restream");
     restream::Fanout fanout(
         [&plan](const restream::DesiredDestination& destination) {
             return restream::copy_command(plan.source, destination.target);
@@ -226,7 +247,9 @@ int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
 
     restream::ListState state;
     bool polled = false;
+    bool source_gone = false;
     auto next_status = Clock::now() + plan.status_interval;
+    auto next_state_write = Clock::now();
     while (!process::StopSignal::requested()) {
         std::vector<pollfd> fds = {{process::StopSignal::wake_fd(), POLLIN, 0}, {poller.wake_fd(), POLLIN, 0}};
         fanout.append_fds(fds);
@@ -240,6 +263,20 @@ int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
         for (const auto& event : fanout.step(now)) {
             log_event(event);
             changed = true;
+        }
+        if (fanout.source_gone() != source_gone) {
+            source_gone = !source_gone;
+            if (source_gone) {
+                core::log::warn("the clean source {} is gone: every destination waits for it (relay-clean, or "
+                                "the publisher, has stopped)",
+                                core::redact(plan.source.url));
+            } else {
+                core::log::info("the clean source {} is back", core::redact(plan.source.url));
+            }
+        }
+        if (changed || now >= next_state_write) {
+            state_file.write(state_document(plan, fanout, state, polled ? "" : "starting"));
+            next_state_write = now + milliseconds(1000);
         }
         const bool due = now >= next_status;
         if (due) {
@@ -256,6 +293,7 @@ int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
     const auto reason = fmt::format("stopped by signal {}", process::StopSignal::received());
     poller.request_stop();
     const auto last = fanout.snapshot();
+    state_file.write(state_document(plan, fanout, state, "stopping"));
     stop_all(fanout);
     poller.stop();
     reporter.finish("stopped", final_details(last, state, reason), milliseconds(1000));

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 
 namespace mtxrelay::core::log {
@@ -42,7 +43,23 @@ const char* level_name(Level level)
     return "info";
 }
 
+// "2026-12-01T19:00:45.123Z": UTC, millisecond precision, sortable.
+std::string utc_timestamp(std::chrono::system_clock::time_point when)
+{
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm parts{};
+    gmtime_r(&seconds, &parts);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", parts.tm_year + 1900, parts.tm_mon + 1,
+                       parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, ms % 1000);
+}
+
 } // namespace
+
+std::string timestamp(std::chrono::system_clock::time_point when)
+{
+    return utc_timestamp(when);
+}
 
 void configure(std::string tool, Format format, Level min_level)
 {
@@ -55,6 +72,7 @@ void configure(std::string tool, Format format, Level min_level)
 
 void set_context(std::string path)
 {
+    core::register_public_path(path);
     auto& s = state();
     std::lock_guard lock(s.mutex);
     s.context = std::move(path);
@@ -88,11 +106,12 @@ void write(Level level, std::string_view message)
         return;
     }
     const std::string clean = redact(message);
+    const auto now = std::chrono::system_clock::now();
     std::string line;
     if (s.format == Format::json) {
-        const auto now = std::chrono::system_clock::now().time_since_epoch();
         nlohmann::json object = {
-            {"ts_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now).count()},
+            {"ts_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()},
+            {"time", utc_timestamp(now)},
             {"tool", s.tool},
             {"path", s.context},
             {"level", level_name(level)},
@@ -100,9 +119,9 @@ void write(Level level, std::string_view message)
         };
         line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else if (s.context.empty()) {
-        line = fmt::format("{} {}: {}", s.tool, level_name(level), clean);
+        line = fmt::format("{} {} {}: {}", utc_timestamp(now), s.tool, level_name(level), clean);
     } else {
-        line = fmt::format("{}[{}] {}: {}", s.tool, s.context, level_name(level), clean);
+        line = fmt::format("{} {}[{}] {}: {}", utc_timestamp(now), s.tool, s.context, level_name(level), clean);
     }
     if (s.sink) {
         s.sink(line);

@@ -1,5 +1,6 @@
 #include "core/redact.hpp"
 
+#include "core/sha256.hpp"
 #include "core/strings.hpp"
 #include "core/url_split.hpp"
 
@@ -17,6 +18,67 @@ constexpr std::string_view k_mask = "***";
 
 std::mutex g_secrets_mutex;
 std::vector<std::string> g_secrets;
+std::vector<std::string> g_public_paths; // guarded by g_secrets_mutex
+
+bool is_public_path(std::string_view path)
+{
+    std::lock_guard lock(g_secrets_mutex);
+    return std::find(g_public_paths.begin(), g_public_paths.end(), path) != g_public_paths.end();
+}
+
+bool is_hex4(std::string_view text)
+{
+    return text.size() == 4 && std::all_of(text.begin(), text.end(),
+                                           [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// While a text is masked its fingerprints read "key\x01hhhh": a '#' would start a fragment in
+// http(s) URLs and the second masking would cut the fingerprint apart.
+constexpr char k_held = '\x01';
+
+bool is_held_fingerprint(std::string_view value)
+{
+    return value.size() == 8 && value.substr(0, 3) == "key" && value[3] == k_held && is_hex4(value.substr(4));
+}
+
+// A value masked already: `***` or a fingerprint.
+bool is_masked(std::string_view value)
+{
+    return value == k_mask || is_held_fingerprint(value);
+}
+
+// Swaps the '#' of every fingerprint in `text` for k_held (hold) or back (release).
+std::string swap_fingerprints(std::string text, char from, char to)
+{
+    for (size_t at = text.find(std::string("key") + from); at != std::string::npos;
+         at = text.find(std::string("key") + from, at + 1)) {
+        // Holding needs a word boundary ("key#1a2bc" is not a fingerprint); k_held is ours alone.
+        const bool boundary =
+            from == k_held || at + 8 >= text.size() || !std::isalnum(static_cast<unsigned char>(text[at + 8]));
+        if (at + 8 <= text.size() && is_hex4(std::string_view(text).substr(at + 4, 4)) && boundary) {
+            text[at + 3] = to;
+        }
+    }
+    return text;
+}
+
+std::string hold(std::string_view text)
+{
+    return swap_fingerprints(std::string(text), '#', k_held);
+}
+
+std::string release(std::string text)
+{
+    return swap_fingerprints(std::move(text), k_held, '#');
+}
+
+// The fingerprint as it reads while masking is under way.
+std::string held_fingerprint(std::string_view secret)
+{
+    auto shown = fingerprint(secret);
+    shown[3] = k_held;
+    return shown;
+}
 
 bool is_scheme_char(char c)
 {
@@ -49,28 +111,34 @@ std::string redact_userinfo(std::string_view userinfo)
 
 std::string redact_stream_path(std::string_view path)
 {
-    // path starts with '/': keep "/app", mask whatever follows it.
+    // path starts with '/': keep "/app", mask whatever follows it (unless it is a public path).
     const size_t second = path.find('/', 1);
-    if (second == std::string_view::npos || second + 1 >= path.size()) {
+    if (second == std::string_view::npos || second + 1 >= path.size() || is_public_path(path.substr(1))) {
         return std::string(path);
     }
-    return std::string(path.substr(0, second + 1)) + std::string(k_mask);
+    const auto key = path.substr(second + 1);
+    if (is_masked(key)) {
+        return std::string(path);
+    }
+    return std::string(path.substr(0, second + 1)) + held_fingerprint(key);
 }
 
 std::string redact_query(std::string_view query)
 {
     std::string out;
-    bool first = true;
-    for (const auto& pair : split(query, '&')) {
-        if (!first) {
+    const auto pairs = split(query, '&');
+    for (size_t i = 0; i < pairs.size(); ++i) {
+        const auto& pair = pairs[i];
+        if (i > 0) {
             out.push_back('&');
         }
-        first = false;
         const size_t eq = pair.find('=');
         const std::string_view name = std::string_view(pair).substr(0, eq);
         const auto decoded = url_decode(name);
-        if (eq != std::string::npos && is_secret_parameter(decoded ? *decoded : std::string(name))) {
-            out += std::string(name) + "=" + std::string(k_mask);
+        const auto value = std::string_view(pair).substr(eq == std::string::npos ? pair.size() : eq + 1);
+        const bool masked = is_masked(value);
+        if (eq != std::string::npos && !masked && is_secret_parameter(decoded ? *decoded : std::string(name))) {
+            out += std::string(name) + "=" + held_fingerprint(value);
         } else {
             out += pair;
         }
@@ -102,8 +170,9 @@ std::string redact_assignments(std::string_view text)
             ++value_end;
         }
         const auto name = text.substr(name_start, eq - name_start);
-        if (!name.empty() && value_end > eq + 1 && is_secret_parameter(name)) {
-            out.append(k_mask);
+        const auto value = text.substr(eq + 1, value_end - eq - 1);
+        if (!name.empty() && value_end > eq + 1 && !is_masked(value) && is_secret_parameter(name)) {
+            out.append(held_fingerprint(value));
         } else {
             out.append(text.substr(eq + 1, value_end - eq - 1));
         }
@@ -144,14 +213,36 @@ std::string redact_literals(std::string text)
     for (const auto& secret : g_secrets) {
         size_t at = 0;
         while ((at = text.find(secret, at)) != std::string::npos) {
-            text.replace(at, secret.size(), k_mask);
-            at += k_mask.size();
+            const auto masked = held_fingerprint(secret);
+            text.replace(at, secret.size(), masked);
+            at += masked.size();
         }
     }
     return text;
 }
 
 } // namespace
+
+std::string fingerprint(std::string_view secret)
+{
+    return "key#" + sha256_hex(secret).substr(0, 4);
+}
+
+bool is_fingerprint(std::string_view value)
+{
+    return value.size() == 8 && value.starts_with("key#") && is_hex4(value.substr(4));
+}
+
+void register_public_path(std::string path)
+{
+    if (path.empty()) {
+        return;
+    }
+    std::lock_guard lock(g_secrets_mutex);
+    if (std::find(g_public_paths.begin(), g_public_paths.end(), path) == g_public_paths.end()) {
+        g_public_paths.push_back(std::move(path));
+    }
+}
 
 bool is_secret_parameter(std::string_view name)
 {
@@ -173,7 +264,9 @@ bool is_secret_parameter(std::string_view name)
     return false;
 }
 
-std::string redact_url(std::string_view url)
+namespace {
+
+std::string redact_url_held(std::string_view url)
 {
     // Split as ffmpeg and libcurl split it, leniently: a malformed URL is masked all the same.
     const auto parts = split_url(url);
@@ -195,7 +288,7 @@ std::string redact_url(std::string_view url)
     return out;
 }
 
-std::string redact(std::string_view text)
+std::string redact_held(std::string_view text)
 {
     std::string out;
     size_t i = 0;
@@ -218,11 +311,23 @@ std::string redact(std::string_view text)
             --end;
         }
         out.append(text.substr(i, start - i));
-        out.append(start < sep ? redact_url(text.substr(start, end - start))
+        out.append(start < sep ? redact_url_held(text.substr(start, end - start))
                                : std::string(text.substr(start, end - start)));
         i = end;
     }
     return redact_literals(redact_bearer(redact_assignments(out)));
+}
+
+} // namespace
+
+std::string redact_url(std::string_view url)
+{
+    return release(redact_url_held(hold(url)));
+}
+
+std::string redact(std::string_view text)
+{
+    return release(redact_held(hold(text)));
 }
 
 void register_secret(std::string secret)

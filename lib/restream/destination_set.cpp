@@ -53,6 +53,18 @@ std::string printable(std::string_view text, size_t limit = std::string_view::np
     return out;
 }
 
+// "dns" when the host name did not resolve (or has no address), else "policy": it resolved to
+// an address the destination policy refuses.
+std::string resolution_class(const core::Failure& failure)
+{
+    const auto& message = failure.message;
+    const bool dns = message.find("cannot resolve host") != std::string::npos ||
+                     message.find("has no IPv4 or IPv6 address") != std::string::npos ||
+                     message.find("has no address") != std::string::npos ||
+                     message.find("was not resolved yet") != std::string::npos;
+    return dns ? "dns" : "policy";
+}
+
 } // namespace
 
 std::string normalize_url(std::string_view url)
@@ -68,6 +80,17 @@ std::string display_url(std::string_view url)
         shown = fmt::format("{}... ({} characters)", printable(shown, k_display_limit), url.size());
     }
     return shown;
+}
+
+std::string key_fingerprint(std::string_view url)
+{
+    const auto masked = core::redact_url(url);
+    for (size_t at = masked.find("key#"); at != std::string::npos; at = masked.find("key#", at + 1)) {
+        if (core::is_fingerprint(std::string_view(masked).substr(at, 8))) {
+            return masked.substr(at, 8);
+        }
+    }
+    return {};
 }
 
 void register_url_secrets(std::string_view url)
@@ -149,12 +172,13 @@ DestinationSet build_destination_set(const std::optional<std::string>& cf_url,
         const auto label = fmt::format("{} {}", origin, entry_label(name, url));
         const auto checked = net::check_destination(url, policy);
         if (!checked) {
-            set.refused.push_back({label, checked.error().message, checked.error().message});
+            set.refused.push_back({label, checked.error().message, checked.error().message, "policy", name});
             return;
         }
         const auto target = net::resolve_destination(checked.value(), policy, lookup);
         if (!target) {
-            set.refused.push_back({label, target.error().message, k_unresolved_public_reason});
+            set.refused.push_back(
+                {label, target.error().message, k_unresolved_public_reason, resolution_class(target.error()), name});
             return;
         }
         const auto key = checked.value().to_string();
@@ -162,7 +186,7 @@ DestinationSet build_destination_set(const std::optional<std::string>& cf_url,
                                        [&](const DesiredDestination& d) { return d.key == key; });
         if (same != set.destinations.end()) {
             const auto reason = fmt::format("duplicate of {}: merged", same->label);
-            set.refused.push_back({label, reason, reason});
+            set.refused.push_back({label, reason, reason, "duplicate", name});
             return;
         }
         set.destinations.push_back({key, url, name, name.empty() ? fmt::format("<{}>", display_url(url)) : name,
@@ -174,7 +198,7 @@ DestinationSet build_destination_set(const std::optional<std::string>& cf_url,
     for (const auto& entry : entries) {
         const auto origin = fmt::format("destinations[{}]", entry.index);
         if (!entry.destination) {
-            set.refused.push_back({origin, entry.problem, entry.problem});
+            set.refused.push_back({origin, entry.problem, entry.problem, "invalid", {}});
             continue;
         }
         consider(entry.destination->url, entry.destination->name, origin);

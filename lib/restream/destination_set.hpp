@@ -28,6 +28,8 @@ struct RefusedDestination {
     std::string label;
     std::string reason;        // for the relay's log: the whole story
     std::string public_reason; // for the cloud: never says how a name resolved (no DNS oracle)
+    std::string reason_class;  // for the operator: dns|policy|invalid|duplicate
+    std::string name;          // the entry's name when it has one (relay-status rows, metric labels)
 };
 
 // What the lists asked for: the destinations to run and the entries refused.
@@ -62,6 +64,10 @@ std::string normalize_url(std::string_view url);
 
 // A URL safe to print: secrets masked, control characters replaced, at most 120 characters.
 std::string display_url(std::string_view url);
+
+// The fingerprint ("key#1a2b") of the URL's stream key (or first secret), as masking shows it;
+// empty when the URL carries none. Lets an operator check which key is in use.
+std::string key_fingerprint(std::string_view url);
 
 // Registers the secret parts of a destination URL (stream key path, password) with the log
 // redaction, so they are masked even where ffmpeg prints them outside a URL.

@@ -50,12 +50,45 @@ bool auth_line(std::string_view line)
            std::any_of(k_words.begin(), k_words.end(), [&](std::string_view word) { return contains_ci(line, word); });
 }
 
-bool connection_line(std::string_view line)
+template <size_t N>
+bool has_any(std::string_view line, const std::array<std::string_view, N>& words)
 {
-    static constexpr std::array<std::string_view, 6> k_words = {
-        "connection refused", "no route to host",          "network is unreachable",
-        "failed to resolve",  "name or service not known", "temporary failure in name resolution"};
-    return std::any_of(k_words.begin(), k_words.end(), [&](std::string_view word) { return contains_ci(line, word); });
+    return std::any_of(words.begin(), words.end(), [&](std::string_view word) { return contains_ci(line, word); });
+}
+
+bool dns_line(std::string_view line)
+{
+    static constexpr std::array<std::string_view, 4> k_words = {"failed to resolve", "name or service not known",
+                                                                "temporary failure in name resolution",
+                                                                "no address associated with hostname"};
+    return has_any(line, k_words);
+}
+
+bool unreachable_line(std::string_view line)
+{
+    static constexpr std::array<std::string_view, 4> k_words = {"connection refused", "no route to host",
+                                                                "network is unreachable", "host is unreachable"};
+    return has_any(line, k_words);
+}
+
+bool timeout_line(std::string_view line)
+{
+    static constexpr std::array<std::string_view, 2> k_words = {"timed out", "cannot read rtmp handshake response"};
+    return has_any(line, k_words);
+}
+
+// The server took the connection, then closed it under us.
+bool closed_line(std::string_view line)
+{
+    static constexpr std::array<std::string_view, 3> k_words = {"broken pipe", "connection reset by peer",
+                                                                "end of file"};
+    return has_any(line, k_words);
+}
+
+template <class Predicate>
+bool any_line(const std::deque<std::string>& lines, Predicate predicate)
+{
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& line) { return predicate(line); });
 }
 
 milliseconds near(milliseconds interval, std::mt19937_64& rng)
@@ -70,29 +103,40 @@ const char* class_name(FailureClass failure)
 {
     switch (failure) {
     case FailureClass::source:
-        return "source";
-    case FailureClass::connection:
-        return "connection";
+        return "source_gone";
     case FailureClass::auth:
         return "auth";
+    case FailureClass::dns:
+        return "dns";
+    case FailureClass::unreachable:
+        return "unreachable";
+    case FailureClass::timeout:
+        return "timeout";
     case FailureClass::other:
         return "other";
     }
     return "other";
 }
 
-FailureClass classify_failure(const std::deque<std::string>& stderr_tail, std::string_view masked_source)
+FailureClass classify_failure(const std::deque<std::string>& stderr_tail, std::string_view masked_source, bool streamed)
 {
-    if (std::any_of(stderr_tail.begin(), stderr_tail.end(),
-                    [&](const std::string& line) { return about_source(line, masked_source); })) {
+    if (any_line(stderr_tail, [&](std::string_view line) { return about_source(line, masked_source); })) {
         return FailureClass::source;
     }
-    if (std::any_of(stderr_tail.begin(), stderr_tail.end(), [](const std::string& line) { return auth_line(line); })) {
+    if (any_line(stderr_tail, auth_line)) {
         return FailureClass::auth;
     }
-    if (std::any_of(stderr_tail.begin(), stderr_tail.end(),
-                    [](const std::string& line) { return connection_line(line); })) {
-        return FailureClass::connection;
+    if (any_line(stderr_tail, dns_line)) {
+        return FailureClass::dns;
+    }
+    if (any_line(stderr_tail, timeout_line)) {
+        return FailureClass::timeout;
+    }
+    if (any_line(stderr_tail, unreachable_line)) {
+        return FailureClass::unreachable;
+    }
+    if (!streamed && any_line(stderr_tail, closed_line)) {
+        return FailureClass::auth;
     }
     return FailureClass::other;
 }
@@ -106,7 +150,9 @@ std::optional<milliseconds> retry_delay(FailureClass failure, int failures, cons
                                                     policy.source_cap.count());
         return milliseconds(pick(rng));
     }
-    case FailureClass::connection:
+    case FailureClass::dns:
+    case FailureClass::unreachable:
+    case FailureClass::timeout:
         return failures >= policy.fatal_after ? std::optional(near(policy.connection_interval, rng)) : std::nullopt;
     case FailureClass::auth:
         return failures >= policy.fatal_after ? std::optional(near(policy.auth_interval, rng)) : std::nullopt;

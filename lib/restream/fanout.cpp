@@ -9,6 +9,12 @@
 
 namespace mtxrelay::restream {
 
+namespace {
+
+constexpr auto k_refusal_window = std::chrono::seconds(5);
+
+} // namespace
+
 Fanout::Fanout(CommandBuilder command, std::string masked_source, FanoutSettings settings)
     : m_command(std::move(command)), m_masked_source(std::move(masked_source)), m_settings(std::move(settings)),
       m_rng(core::make_rng())
@@ -31,7 +37,9 @@ void Fanout::start(Entry& entry)
 {
     auto settings = m_settings.supervision;
     settings.retry_delay = [this, &entry](const std::string&, int failures, const std::deque<std::string>& tail) {
-        entry.last_failure = classify_failure(tail, m_masked_source);
+        const bool streamed = entry.streaming_since && Clock::now() - *entry.streaming_since >= k_refusal_window;
+        entry.last_failure = classify_failure(tail, m_masked_source, streamed);
+        entry.streaming_since.reset();
         return retry_delay(*entry.last_failure, failures, m_settings.retry, m_rng);
     };
     auto command = [this, &entry]() -> ffmpeg::NextRun { return {m_command(entry.desired), false, {}}; };
@@ -99,14 +107,33 @@ void Fanout::append_fds(std::vector<pollfd>& fds) const
     }
 }
 
+std::string Fanout::shown_state(const Entry& entry)
+{
+    if (!entry.supervisor) {
+        return "starting";
+    }
+    const auto state = entry.supervisor->state();
+    const bool running = state == ffmpeg::RunState::streaming || state == ffmpeg::RunState::stopping ||
+                         state == ffmpeg::RunState::stopped;
+    if (!running && entry.last_failure == FailureClass::source) {
+        return "waiting";
+    }
+    return ffmpeg::state_name(state);
+}
+
 void Fanout::step_entry(Entry& entry, Clock::time_point now, std::vector<FanoutEvent>& events)
 {
     entry.supervisor->step(now);
-    const std::string state = ffmpeg::state_name(entry.supervisor->state());
+    if (entry.supervisor->state() == ffmpeg::RunState::streaming && !entry.streaming_since) {
+        entry.streaming_since = now;
+    }
+    const std::string state = shown_state(entry);
     if (state != entry.last_state) {
-        const auto detail = state == "error" || state == "starting" ? entry.supervisor->last_error() : std::string();
+        const bool failed = state == "error" || state == "starting" || state == "waiting";
+        const auto detail = failed ? entry.supervisor->last_error() : std::string();
         events.push_back({entry.label, entry.last_state, state, detail});
         entry.last_state = state;
+        entry.since = std::chrono::system_clock::now();
     }
 }
 
@@ -146,12 +173,16 @@ DestinationStatus Fanout::status_of(const Entry& entry) const
     status.id = entry.id;
     status.name = entry.desired.name;
     status.url = display_url(entry.desired.url);
-    status.state = "starting";
+    status.key_fingerprint = key_fingerprint(entry.desired.url);
+    status.state = shown_state(entry);
+    status.since = entry.since;
     if (entry.last_failure) {
         status.failure = class_name(*entry.last_failure);
+        if (status.state != "streaming") {
+            status.reason = status.failure;
+        }
     }
     if (const auto* supervisor = entry.supervisor.get()) {
-        status.state = ffmpeg::state_name(supervisor->state());
         status.last_error = supervisor->last_error();
         status.retries = std::max(0, supervisor->restarts());
         status.failures = supervisor->consecutive_failures();
@@ -159,9 +190,17 @@ DestinationStatus Fanout::status_of(const Entry& entry) const
         if (supervisor->state() == ffmpeg::RunState::streaming) {
             status.bitrate_kbps = supervisor->progress().bitrate_kbps;
             status.bytes = supervisor->progress().total_size;
+            status.frames = supervisor->progress().frame;
         }
     }
     return status;
+}
+
+bool Fanout::source_gone() const
+{
+    return !m_active.empty() && std::all_of(m_active.begin(), m_active.end(), [](const std::unique_ptr<Entry>& entry) {
+        return shown_state(*entry) == "waiting";
+    });
 }
 
 std::vector<DestinationStatus> Fanout::snapshot() const

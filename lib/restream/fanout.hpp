@@ -7,6 +7,7 @@
 
 #include <poll.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,15 +28,21 @@ struct FanoutSettings {
 struct DestinationStatus {
     int id = 0; // serial number in this run, for telling unnamed destinations apart in logs
     std::string name;
-    std::string url;   // masked
-    std::string state; // starting|streaming|error|stopping|ready
+    std::string url; // masked
+    // starting|streaming|backoff|error|stopping|stopped, or waiting: the copy is fine but the
+    // relay's own clean source is gone (a state of the stream, not of this destination).
+    std::string state;
     std::string last_error;
-    std::string failure; // class of the last failure: source|connection|auth|other, empty before any
-    int retries = 0;     // restarts since this destination was added
-    int failures = 0;    // consecutive failed runs
+    std::string failure;                         // class of the last failure (class_name()), empty before any
+    std::string reason;                          // the failure class while not streaming, else empty
+    std::string key_fingerprint;                 // "key#1a2b" of the destination's stream key, empty without one
+    std::chrono::system_clock::time_point since; // when `state` last changed
+    int retries = 0;                             // restarts since this destination was added
+    int failures = 0;                            // consecutive failed runs
     std::optional<pid_t> pid;
     double bitrate_kbps = 0;
-    long long bytes = 0;
+    long long bytes = 0; // written by the current run
+    long frames = 0;     // written by the current run
 };
 
 // A destination changed state (or was removed); `detail` carries the error when there is one.
@@ -68,6 +75,8 @@ public:
     void begin_stop_all(Clock::time_point now);
     bool idle() const { return m_active.empty() && m_stopping.empty(); }
     std::vector<DestinationStatus> snapshot() const;
+    // True when there are destinations and every one waits for the clean source.
+    bool source_gone() const;
 
 private:
     struct Entry {
@@ -77,7 +86,15 @@ private:
         std::unique_ptr<ffmpeg::Supervisor> supervisor; // null while the previous run of its URL stops
         std::optional<FailureClass> last_failure;
         std::string last_state;
+        // When the current run started delivering output. A run that ends within
+        // k_refusal_window of that was refused, not dropped: servers that refuse a key
+        // (nginx-rtmp `deny publish`) take the first packets, then close.
+        std::optional<Clock::time_point> streaming_since;
+        std::chrono::system_clock::time_point since = std::chrono::system_clock::now();
     };
+
+    // The state shown for an entry: the supervisor's, or `waiting` when the source is gone.
+    static std::string shown_state(const Entry& entry);
 
     void start(Entry& entry);
     void stop(std::vector<std::unique_ptr<Entry>>::iterator it, Clock::time_point now, const std::string& why);

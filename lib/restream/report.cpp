@@ -1,5 +1,7 @@
 #include "restream/report.hpp"
 
+#include "core/log.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,16 +20,26 @@ std::string public_error(const DestinationStatus& d)
     if (d.last_error.empty()) {
         return {};
     }
-    if (d.failure == "source") {
+    if (d.failure == "source_gone") {
         return "the relay could not read its own clean stream";
     }
-    if (d.failure == "connection") {
+    if (d.failure == "unreachable" || d.failure == "dns" || d.failure == "timeout") {
         return "the destination could not be reached";
     }
     if (d.failure == "auth") {
         return "the destination refused the stream (check the stream key)";
     }
     return "the copy to this destination failed";
+}
+
+// The class the cloud is told: the relay-side classes dns, unreachable and timeout all read
+// "connection" (which of them would tell closed ports from filtered ones), source_gone "source".
+std::string public_class(const std::string& failure)
+{
+    if (failure == "dns" || failure == "unreachable" || failure == "timeout") {
+        return "connection";
+    }
+    return failure == "source_gone" ? "source" : failure;
 }
 
 std::string display_name(const DestinationStatus& d)
@@ -39,9 +51,51 @@ std::string display_name(const DestinationStatus& d)
 
 std::string overall_status(const std::vector<DestinationStatus>& destinations)
 {
-    const bool all_failed = !destinations.empty() && std::all_of(destinations.begin(), destinations.end(),
-                                                                 [](const auto& d) { return d.state == "error"; });
+    const bool all_failed =
+        !destinations.empty() && std::all_of(destinations.begin(), destinations.end(),
+                                             [](const auto& d) { return d.state == "error" || d.state == "waiting"; });
     return all_failed ? "error" : "active";
+}
+
+std::string stream_state(const std::vector<DestinationStatus>& destinations)
+{
+    const bool waiting = !destinations.empty() && std::all_of(destinations.begin(), destinations.end(),
+                                                              [](const auto& d) { return d.state == "waiting"; });
+    return waiting ? "source_gone" : "active";
+}
+
+nlohmann::json state_document(const std::vector<DestinationStatus>& destinations,
+                              const std::vector<RefusedDestination>& refused)
+{
+    auto list = nlohmann::json::array();
+    for (const auto& d : destinations) {
+        list.push_back({{"id", d.id},
+                        {"name", d.name.empty() ? fmt::format("dest {}", d.id) : d.name},
+                        {"url", d.url},
+                        {"state", d.state},
+                        {"reason", d.reason},
+                        {"lastError", d.last_error},
+                        {"since", core::log::timestamp(d.since)},
+                        {"retries", d.retries},
+                        {"consecutiveFailures", d.failures},
+                        {"pid", d.pid ? nlohmann::json(*d.pid) : nlohmann::json(nullptr)},
+                        {"bitrateKbps", d.bitrate_kbps},
+                        {"bytesOut", d.bytes},
+                        {"framesOut", d.frames},
+                        {"keyFingerprint", d.key_fingerprint}});
+    }
+    for (const auto& r : refused) {
+        list.push_back({{"name", r.name.empty() ? r.label : r.name},
+                        {"entry", r.label},
+                        {"state", "refused"},
+                        {"reason", r.reason_class},
+                        {"lastError", r.reason},
+                        {"retries", 0},
+                        {"bytesOut", 0},
+                        {"framesOut", 0},
+                        {"keyFingerprint", ""}});
+    }
+    return list;
 }
 
 nlohmann::json status_details(const std::vector<DestinationStatus>& destinations,
@@ -61,7 +115,7 @@ nlohmann::json status_details(const std::vector<DestinationStatus>& destinations
                                {"pid", d.pid ? nlohmann::json(*d.pid) : nlohmann::json(nullptr)},
                                {"bitrate", static_cast<long>(d.bitrate_kbps)}};
         if (!d.failure.empty()) {
-            item["failureClass"] = d.failure;
+            item["failureClass"] = public_class(d.failure);
         }
         list.push_back(std::move(item));
         if (d.state == "streaming") {

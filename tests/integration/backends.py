@@ -38,6 +38,9 @@ from typing import Any
 import harness
 from harness import LOOPBACK, REPO_ROOT, Harness, HarnessError, HarnessTestCase, http_request, wait_for
 
+# The time stamp our tools start each text log line with.
+_LOG_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z ")
+
 MEDIAMTX_CHECKED_VERSION = "v1.20.1"
 SHIPPED_CONFIG = REPO_ROOT / "mediamtx" / "mediamtx.yml"
 # Settings our hooks read from MediaMTX's environment: never inherited from the test's own.
@@ -321,10 +324,15 @@ class MediaMtx:
         return self.proc.stdout_path
 
     def hook_output(self, tool: str, path: str | None = None) -> str:
-        """The lines of MediaMTX's log a hook printed: `tool[path] ...` or `tool: ...`."""
+        """The lines of MediaMTX's log a hook printed: `<UTC time> tool[path] ...` or
+        `<UTC time> tool level: ...` (the time stamp is optional: ffmpeg's own lines)."""
         prefix = f"{tool}[{path}]" if path else tool
-        return "\n".join(ln for ln in self.log_text().splitlines()
-                         if ln.startswith(prefix) and (path or ln[len(tool):len(tool) + 1] in ("[", ":")))
+        lines = []
+        for ln in self.log_text().splitlines():
+            body = _LOG_TIME.sub("", ln, count=1)
+            if body.startswith(prefix) and (path or body[len(tool):len(tool) + 1] in ("[", " ", ":")):
+                lines.append(ln)
+        return "\n".join(lines)
 
     def _sample_hooks(self) -> None:
         while self.proc.poll() is None and not self.harness._closed:

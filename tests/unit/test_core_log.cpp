@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,14 @@ namespace mlog = mtxrelay::core::log;
 namespace {
 
 // Captures log lines for one test and restores the defaults afterwards (the logger is global).
+// Text lines start with "2026-12-01T19:00:45.123Z "; the tests compare what follows it.
+std::string without_time(const std::string& line)
+{
+    const std::regex stamp(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z )");
+    REQUIRE(std::regex_search(line, stamp));
+    return std::regex_replace(line, stamp, "");
+}
+
 struct CapturedLog {
     std::vector<std::string> lines;
 
@@ -33,7 +42,7 @@ struct CapturedLog {
 
 } // namespace
 
-TEST_CASE("text log lines read 'tool[path] level: message'", "[core][log]")
+TEST_CASE("text log lines read '<UTC time> tool[path] level: message'", "[core][log]")
 {
     CapturedLog captured("relay-clean", mlog::Format::text);
     mlog::set_context("live/alice/s1");
@@ -42,9 +51,9 @@ TEST_CASE("text log lines read 'tool[path] level: message'", "[core][log]")
     mlog::set_context("");
     mlog::error("no context");
     REQUIRE(captured.lines.size() == 3);
-    CHECK(captured.lines[0] == "relay-clean[live/alice/s1] warn: ffmpeg restarted 3 times");
-    CHECK(captured.lines[1] == "relay-clean[live/alice/s1] info: plain");
-    CHECK(captured.lines[2] == "relay-clean error: no context");
+    CHECK(without_time(captured.lines[0]) == "relay-clean[live/alice/s1] warn: ffmpeg restarted 3 times");
+    CHECK(without_time(captured.lines[1]) == "relay-clean[live/alice/s1] info: plain");
+    CHECK(without_time(captured.lines[2]) == "relay-clean error: no context");
 }
 
 TEST_CASE("log lines below the minimum level are dropped", "[core][log]")
@@ -54,7 +63,9 @@ TEST_CASE("log lines below the minimum level are dropped", "[core][log]")
     mlog::info("i");
     mlog::warn("w");
     mlog::error("e");
-    CHECK(captured.lines == std::vector<std::string>{"relay-restream warn: w", "relay-restream error: e"});
+    REQUIRE(captured.lines.size() == 2);
+    CHECK(without_time(captured.lines[0]) == "relay-restream warn: w");
+    CHECK(without_time(captured.lines[1]) == "relay-restream error: e");
 }
 
 TEST_CASE("json log lines are one object with ts_ms, tool, path, level and msg", "[core][log]")
@@ -70,6 +81,8 @@ TEST_CASE("json log lines are one object with ts_ms, tool, path, level and msg",
     CHECK(object["level"] == "info");
     CHECK(object["msg"] == "segments: 2");
     CHECK(object["ts_ms"].get<long long>() > 1600000000000LL);
+    CHECK(std::regex_match(object["time"].get<std::string>(),
+                           std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)")));
 }
 
 TEST_CASE("json log survives invalid UTF-8 in a message", "[core][log]")
@@ -110,4 +123,20 @@ TEST_CASE("parse_format accepts text and json only", "[core][log]")
     CHECK_FALSE(mlog::parse_format("JSON", format));
     CHECK_FALSE(mlog::parse_format("", format));
     CHECK(format == mlog::Format::json);
+}
+
+TEST_CASE("the time stamp is UTC with milliseconds", "[core][log]")
+{
+    const auto when = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764615645123LL));
+    CHECK(mlog::timestamp(when) == "2025-12-01T19:00:45.123Z");
+}
+
+TEST_CASE("the context path is an id: a URL ending in it is never masked", "[core][log]")
+{
+    CapturedLog captured("relay-restream", mlog::Format::text);
+    mlog::set_context("clean/ctxuser/ctxstream");
+    mlog::info("reading rtmp://127.0.0.1:1935/clean/ctxuser/ctxstream");
+    REQUIRE(captured.lines.size() == 1);
+    CHECK(without_time(captured.lines[0]) ==
+          "relay-restream[clean/ctxuser/ctxstream] info: reading rtmp://127.0.0.1:1935/clean/ctxuser/ctxstream");
 }

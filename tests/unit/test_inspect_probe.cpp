@@ -153,9 +153,10 @@ TEST_CASE("probe_packets explains failures and never shows a stream key", "[insp
     auto probe = inspect::probe_packets(request);
     REQUIRE_FALSE(probe.ok());
     CHECK(probe.error().kind == core::ErrorKind::unreachable);
-    CHECK(probe.error().message ==
-          "cannot read rtmp://relay.example.com/live/*** (Connection refused): check the URL, that the server is up "
-          "and that the stream is publishing");
+    CHECK(
+        probe.error().message ==
+        "cannot read rtmp://relay.example.com/live/key#59c0 (Connection refused): check the URL, that the server is up "
+        "and that the stream is publishing");
     // What main prints passes through redaction again: it must survive it unchanged.
     CHECK(core::redact(probe.error().message) == probe.error().message);
 

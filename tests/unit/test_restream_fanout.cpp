@@ -1,6 +1,7 @@
 #include "restream/fanout.hpp"
 
 #include "core/log.hpp"
+#include "core/redact.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -29,6 +30,8 @@ std::vector<std::string> fake_command(const DesiredDestination& destination)
     std::vector<std::string> argv = {MTXRELAY_FAKE_CHILD};
     if (url.find("/refused/") != std::string::npos) {
         argv.insert(argv.end(), {"--stderr", "rtmp://203.0.113.9/refused/*** Connection refused", "--exit", "1"});
+    } else if (url.find("/sourcegone/") != std::string::npos) {
+        argv.insert(argv.end(), {"--stderr", "rtmp://127.0.0.1:1935/clean/*** Connection refused", "--exit", "1"});
     } else if (url.find("/stubborn/") != std::string::npos) {
         argv.insert(argv.end(), {"--ignore-int", "--progress", "--sleep", "30"});
     } else {
@@ -153,7 +156,10 @@ TEST_CASE("a refused destination ends in error with its reason and does not dist
         return all.size() == 2 && all.at("A").state == "streaming" && all.at("R").state == "error";
     }));
     const auto first = by_name(fanout);
-    CHECK(first.at("R").failure == "connection");
+    CHECK(first.at("R").failure == "unreachable");
+    CHECK(first.at("R").reason == "unreachable");
+    CHECK(first.at("A").reason.empty());
+    CHECK(first.at("R").key_fingerprint == mtxrelay::core::fingerprint("KEY"));
     CHECK(first.at("R").last_error.find("Connection refused") != std::string::npos);
     CHECK(first.at("R").failures >= 2);
     // After k failures the next try waits most of the 30 s interval: no hammering.
@@ -162,6 +168,27 @@ TEST_CASE("a refused destination ends in error with its reason and does not dist
     CHECK(later.at("R").retries == first.at("R").retries);
     CHECK(later.at("A").pid == first.at("A").pid);
     CHECK(later.at("A").state == "streaming");
+    fanout.begin_stop_all(Clock::now());
+    CHECK(drive(fanout, 3s, [&] { return fanout.idle(); }));
+}
+
+TEST_CASE("when the clean source is gone the destinations wait for it instead of reading error")
+{
+    QuietLog quiet;
+    auto settings = fast_settings();
+    settings.retry.source_cap = 100ms;
+    Fanout fanout(fake_command, "rtmp://127.0.0.1:1935/clean/***", settings);
+    fanout.apply(set_of({{"rtmp://a.example/sourcegone/1", "A"}, {"rtmp://b.example/sourcegone/2", "B"}}),
+                 Clock::now());
+    REQUIRE(drive(fanout, 5s, [&] {
+        const auto all = by_name(fanout);
+        return all.size() == 2 && all.at("A").failures >= 2 && all.at("B").failures >= 2;
+    }));
+    const auto all = by_name(fanout);
+    CHECK(all.at("A").state == "waiting");
+    CHECK(all.at("A").reason == "source_gone");
+    CHECK(all.at("B").state == "waiting");
+    CHECK(fanout.source_gone());
     fanout.begin_stop_all(Clock::now());
     CHECK(drive(fanout, 3s, [&] { return fanout.idle(); }));
 }

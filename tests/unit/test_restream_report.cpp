@@ -7,6 +7,7 @@ using mtxrelay::restream::overall_status;
 using mtxrelay::restream::RefusedDestination;
 using mtxrelay::restream::status_details;
 using mtxrelay::restream::status_line;
+using mtxrelay::restream::stream_state;
 
 namespace {
 
@@ -29,11 +30,18 @@ TEST_CASE("the overall status is error only when every destination is in error")
     CHECK(overall_status({destination(1, "A", "error"), destination(2, "B", "error")}) == "error");
 }
 
+TEST_CASE("the source gone is a state of the stream, not an error of the destinations")
+{
+    CHECK(stream_state({destination(1, "A", "waiting"), destination(2, "B", "waiting")}) == "source_gone");
+    CHECK(stream_state({destination(1, "A", "waiting"), destination(2, "B", "streaming")}) == "active");
+    CHECK(stream_state({}) == "active");
+}
+
 TEST_CASE("status details list every destination with its state, error and retries, and the refused ones")
 {
     auto failing = destination(2, "", "error");
     failing.last_error = "ffmpeg exited with code 1: rtmp://h.example/app/*** Connection refused";
-    failing.failure = "connection";
+    failing.failure = "timeout";
     failing.retries = 4;
     failing.failures = 3;
     auto streaming = destination(1, "YouTube", "streaming");
@@ -42,7 +50,7 @@ TEST_CASE("status details list every destination with its state, error and retri
     const auto details = status_details(
         {streaming, failing},
         {RefusedDestination{"destinations[3]", "host inside.example resolves to 10.0.0.7, a private address",
-                            "host name does not resolve to a public address"}});
+                            "host name does not resolve to a public address", "policy", "Inside"}});
     REQUIRE(details["destinations"].size() == 2);
     CHECK(details["destinations"][0]["state"] == "streaming");
     CHECK(details["destinations"][0]["pid"] == 4242);
@@ -51,6 +59,7 @@ TEST_CASE("status details list every destination with its state, error and retri
     // "refused" against "timed out" would tell it which ports are open (docs/security.md).
     CHECK(details["destinations"][1]["lastError"] == "the destination could not be reached");
     CHECK(details["destinations"][1]["retries"] == 4);
+    // Relay-side classes dns, unreachable and timeout all read "connection" for the cloud.
     CHECK(details["destinations"][1]["failureClass"] == "connection");
     CHECK(details["refused"][0]["reason"] == "host name does not resolve to a public address");
     CHECK(details.dump().find("Connection refused") == std::string::npos);

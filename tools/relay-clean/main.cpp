@@ -11,6 +11,7 @@ int main(int argc, char** argv)
                  "rtmp://127.0.0.1:1935/$MTX_PATH. See docs/relay-clean.md.",
                  "relay-clean"};
     app::add_common_options(cli, options.common);
+    app::add_runtime_dir_option(cli, options.common.runtime_dir);
     cli.add_option("--target", options.target,
                    "Where the clean stream goes in hook mode: local (rtmp://HOST:PORT/clean/<user>/<stream>) or cloud "
                    "(the cf-url lookup's ingest URL) (default: env RELAY_CLEAN_TARGET or local)")

@@ -11,6 +11,7 @@ int main(int argc, char** argv)
                  "polls http://127.0.0.1:8888/$MTX_PATH/index.m3u8. See docs/relay-hls-ready.md.",
                  "relay-hls-ready"};
     app::add_common_options(cli, options.common);
+    app::add_runtime_dir_option(cli, options.common.runtime_dir);
     cli.add_option("--hls-local-base", options.hls_local_base,
                    "Base URL of the local HLS server that is polled (default: env RELAY_HLS_LOCAL_BASE or "
                    "http://127.0.0.1:8888)");

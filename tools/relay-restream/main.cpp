@@ -12,6 +12,7 @@ int main(int argc, char** argv)
                  "See docs/relay-restream.md.",
                  "relay-restream"};
     app::add_common_options(cli, options.common);
+    app::add_runtime_dir_option(cli, options.common.runtime_dir);
     cli.add_option(
         "--source", options.source,
         "Input URL or file (default: rtmp://HOST:PORT/$MTX_PATH, or clean/<user>/<stream> with --user/--stream)");
