@@ -34,14 +34,7 @@ Sources sources(const StatusOptions& options, const core::EnvLookup& env)
     Sources s;
     s.runtime_dir = runtime::runtime_dir(options.runtime_dir, env);
     const auto api = options.mtx_api ? options.mtx_api : env("RELAY_MTX_API");
-    const auto base = api.value_or(k_default_api);
-    if (base != "off") {
-        if (!(base.starts_with("http://") || base.starts_with("https://"))) {
-            throw core::UsageError(fmt::format(
-                "--mtx-api/RELAY_MTX_API '{}' must be an http(s) base URL such as {}, or 'off'", base, k_default_api));
-        }
-        s.mtx_api = base.back() == '/' ? base.substr(0, base.size() - 1) : base;
-    }
+    s.mtx_api = mtx::api_base_url(api.value_or(k_default_api), "--mtx-api/RELAY_MTX_API");
     return s;
 }
 

@@ -44,10 +44,10 @@ class StatusTest(RelayTestCase):
         self.dest = self.h.start_nginx([{"name": "sink"}, {"name": "deny", "extra": ["deny publish all;"]}])
         if self.backend == "mediamtx":
             self.server = self.h.start_mediamtx(hooks=False)
-            self.api = f"http://127.0.0.1:{self.server.api_port}"
+            self.api = f"127.0.0.1:{self.server.api_port}"  # HOST:PORT, as RELAY_MTX_API's default is written
         else:
             self.server = self.h.start_nginx([{"name": "live"}, {"name": "clean"}])
-            self.api = f"http://127.0.0.1:{harness.free_port()}"  # nothing answers there
+            self.api = f"http://127.0.0.1:{harness.free_port()}"  # nothing answers there (the URL form)
         self.runtime = self.h.path("runtime")
         self.outputs: list[str] = []  # everything relay-status printed
 
