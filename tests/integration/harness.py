@@ -380,6 +380,16 @@ def _mask(secret: str) -> str:
     return f"{secret[:shown]}... ({len(secret)} chars)"
 
 
+# A line our tools log at error level (fatal ones included), in the text format:
+# `<UTC time> tool[path] error: ...` or `<UTC time> tool error: ...`.
+ERROR_LINE = re.compile(r"(?m)^(?:\S+Z )?relay-[a-z-]+(?:\[[^\]]*\])? error: ")
+
+
+def error_lines(text: str) -> list[str]:
+    """The error-level lines of our tools in `text` (a warning that quotes the word is not one)."""
+    return [ln for ln in text.splitlines() if ERROR_LINE.match(ln)]
+
+
 def assert_no_secrets(texts_or_paths: Any, secrets: Iterable[str]) -> None:
     """Fail if any secret (or its URL-encoded form) occurs in the given texts or files.
 

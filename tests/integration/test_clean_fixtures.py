@@ -27,12 +27,28 @@ from harness import wait_for
 TOKEN = "tok-SENTINEL-f1x7"
 STREAM_KEY = "pub-SENTINEL-f1x7"
 BATCH = 3  # cleaners at once: SPEC §8 measured four 720p cleaners realtime on 2 cores
+# A fixture above 720p costs a cleaner about a core on its own (1080p decode and scale): it
+# runs alone, or its cleaner falls behind real time (0.6x in a batch of three on the CI
+# machine) and what it had not read yet is lost when the hook is stopped on unpublish.
+BATCH_ALONE_ABOVE_PIXELS = 1280 * 720
+
+
+def batches(names: list[str]) -> list[list[str]]:
+    """The fixtures in runs of at most BATCH cleaners, heavy ones alone."""
+    heavy = [n for n in names
+             if FIXTURES[n]["video"]["width"] * FIXTURES[n]["video"]["height"] > BATCH_ALONE_ABOVE_PIXELS]
+    light = [n for n in names if n not in heavy]
+    return [light[i:i + BATCH] for i in range(0, len(light), BATCH)] + [[n] for n in heavy]
 MANIFEST = json.loads((harness.REPO_ROOT / "tests" / "fixtures" / "manifest.json").read_text())
 FIXTURES = {f["name"]: f for f in MANIFEST["fixtures"]}
 
 # What relay-clean logs when it restarts ffmpeg (lib/ffmpeg/supervisor.cpp): a run that ended
 # ("restarting in"), a stall ("stopping ffmpeg pid") or a later start ("(restart N)").
-RESTART_LINE = re.compile(r"restarting in|stopping ffmpeg pid|\(restart \d+\)")
+# An ffmpeg that relay-clean started again ("started ffmpeg pid N (restart 1)"). A restart only
+# scheduled in the milliseconds between the publisher's end reaching the input pump and the
+# hook's stop on unpublish starts nothing (the stop cancels it and its 'error' post: the
+# statuses below are what the cloud received).
+RESTART_LINE = re.compile(r"started ffmpeg pid \d+ \(restart \d+\)")
 # Seconds the clean output may lack at its end, or exceed the content by: the last video
 # frame and AAC frame, and what is in flight when the hook is stopped on unpublish.
 END_SLACK_S = 1.0
@@ -132,8 +148,7 @@ class CleanFixturesTest(RelayTestCase):
         relay = self.start_relay(cloud, names)
         passes = 2 if relay.kind == "mediamtx" else 1
         failures = []
-        for start in range(0, len(names), BATCH):
-            batch = names[start:start + BATCH]
+        for batch in batches(names):
             publishers, readers = {}, {}
             for name in batch:
                 publishers[name] = self.h.publish(fixture_dir / f"{name}.flv", "live", f"fx/{name}?key={STREAM_KEY}",
@@ -168,7 +183,7 @@ class CleanFixturesTest(RelayTestCase):
         # (it logs publish arguments), so there only the hooks' output counts.
         relay_log = relay.log_text() if relay.kind == "mediamtx" else hook_log
         harness.assert_no_secrets([relay_log, json.dumps(cloud.events())], [TOKEN, STREAM_KEY])
-        self.assertNotIn("error:", hook_log)
+        self.assertEqual(harness.error_lines(hook_log), [])
         self.assertEqual([line for line in hook_log.splitlines() if RESTART_LINE.search(line)], [],
                          "relay-clean restarted ffmpeg on a fixture")
         if failures:

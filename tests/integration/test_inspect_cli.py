@@ -103,7 +103,7 @@ class InspectCliTest(HarnessTestCase):
                 proc = self.inspect(target, "--json", timeout=60)
                 self.assertEqual(proc.returncode, UNREADABLE, proc.tail())
                 self.assertEqual(proc.stdout_text(), "", "no JSON report for an input that was not analysed")
-                self.assertIn("relay-inspect: error:", proc.stderr_text())
+                self.assertRegex(proc.stderr_text(), r"(?m)^\S+Z relay-inspect error: ")
                 self.assertIn(reason, proc.stderr_text())
 
     def test_usage_errors_are_2_and_name_the_flag(self) -> None:
