@@ -45,15 +45,8 @@ def say(text: str = "") -> None:
 
 # -- measuring ------------------------------------------------------------------------------
 def tree(pid: int) -> list[int]:
-    found = [pid]
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                for child in f.read().split():
-                    found += tree(int(child))
-    except OSError:
-        pass
-    return found
+    """pid and all its descendants."""
+    return [pid, *harness.descendants(pid)]
 
 
 def ticks(pid: int) -> int | None:
