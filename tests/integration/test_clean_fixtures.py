@@ -57,6 +57,10 @@ RESTART_LINE = re.compile(r"started ffmpeg pid \d+ \(restart \d+\)")
 END_SLACK_S = 1.0
 # The clean GOP (relay-clean's default): a reader of clean/ starts at its next keyframe.
 CLEAN_GOP_S = 2.0
+# After the publisher leaves, each relay-clean hook must be gone: docs/relay-clean.md's 5 s from
+# the server's SIGINT (the promise), plus up to 3 s for the server to notice the unpublish and
+# signal its hooks (nginx-rtmp's exec_kill_signal, MediaMTX's close). Counted per hook, in turn.
+HOOK_EXIT_BOUND_S = 5.0 + 3.0
 # relay-clean keeps the A/V offset the publisher's own timestamps give (it cannot tell a fast
 # audio clock from sound that really comes later; docs/relay-clean.md): on a fixture with
 # audio drift the clean output may end as far apart as its input does, plus what the repair
@@ -163,7 +167,7 @@ class CleanFixturesTest(RelayTestCase):
                 pub.wait(120)
             # Unpublish sends SIGINT to each hook; they must be gone within 5 s.
             for rec in relay.hook_runs("relay-clean"):
-                wait_for(lambda: not harness.pid_alive(rec["pid"], rec.get("start_ticks")), 8, 0.1,
+                wait_for(lambda: not harness.pid_alive(rec["pid"], rec.get("start_ticks")), HOOK_EXIT_BOUND_S, 0.1,
                          f"relay-clean pid {rec['pid']} to exit after unpublish")
             for name in batch:
                 wait_for(lambda: not (relay.stream(f"clean/fx/{name}") or {}).get("publishing"), 10, 0.2,

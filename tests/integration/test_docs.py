@@ -4,7 +4,8 @@ with their VAR=value prefixes) is run against the built tools, with relay-devclo
 in for the cloud (its URL replaces http://127.0.0.1:8080), and must exit 0 with output and no
 error line; and every tool's --help documents the flags its page's table lists. A renamed flag,
 a dry run that started to need something new, or a page that names a flag the tool lost fails
-here, so a doc cannot drift silently."""
+here, so a doc cannot drift silently. The troubleshooting runbook's commands, which need a live
+stream, run in test_docs_runbook.py."""
 
 from __future__ import annotations
 
