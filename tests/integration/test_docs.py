@@ -22,6 +22,8 @@ TOOLS = ("relay-clean", "relay-restream", "relay-hls-ready", "relay-cf-url", "re
 COMMAND = re.compile(r"^((?:[A-Z_]+=\S+\s+)*)(relay-[a-z-]+)\s(.*?(?:--dry-run|--help|--list-profiles).*)$")
 # Where the docs put the cloud an operator runs (relay-devcloud --port 8080).
 DOC_CLOUD = "http://127.0.0.1:8080"
+# Give-up limit of one shown command (dry runs, --help: they take well under a second).
+RUN_GIVE_UP_S = 30
 
 
 def shown_commands() -> list[tuple[str, str]]:
@@ -53,7 +55,7 @@ class DocsTest(HarnessTestCase):
         env = {"CLOUD_API_URL": self.cloud.url, "CLOUD_API_TOKEN": TOKEN}
         env.update(dict(word.split("=", 1) for word in m.group(1).split()))
         argv = [self.h.bin(m.group(2)), *shlex.split(m.group(3))]
-        return self.h.run(argv, env=env, timeout=30, check=False, name=m.group(2))
+        return self.h.run(argv, env=env, timeout=RUN_GIVE_UP_S, check=False, name=m.group(2))
 
     def test_every_command_shown_runs_as_shown(self) -> None:
         commands = shown_commands()
@@ -73,7 +75,8 @@ class DocsTest(HarnessTestCase):
             page = harness.REPO_ROOT / "docs" / f"{tool}.md"
             if not page.exists():
                 continue
-            help_text = self.h.run([self.h.bin(tool), "--help"], timeout=30, name=f"{tool}-help").stdout_text()
+            help_text = self.h.run([self.h.bin(tool), "--help"], timeout=RUN_GIVE_UP_S,
+                                   name=f"{tool}-help").stdout_text()
             # The flags table: rows starting "| `--flag`" (several flags per row are split).
             for row in re.findall(r"^\|\s*(`--[^|]+)\|", page.read_text(), re.M):
                 for flag in re.findall(r"`(--[a-z0-9-]+)", row):

@@ -23,9 +23,10 @@ OK, FAILURE, USAGE, NOT_FOUND, AUTH, UNREACHABLE, BAD_RESPONSE, INTERRUPTED = 0,
 # waits for the first keyframe, SIGTERM while streaming).
 STOP_BOUND_S = 5.0
 # relay-devcloud stops "at once, even with clients connected" (docs/relay-devcloud.md): measured
-# 0.002-0.037 s from the signal to the exit (6 stops); the bound is far over 3x that, with room
-# for the ASan build this test also runs in, and far under a stop that waited for a timeout.
-DEVCLOUD_STOP_BOUND_S = 2.0
+# 0.002-0.037 s from the signal to the exit (6 stops). The bound stays at the 5 s it shared with
+# relay-clean: this test also runs in test.sh's ASan + UBSan subset, where LeakSanitizer scans
+# the process at exit, and that build's stop was not measured here.
+DEVCLOUD_STOP_BOUND_S = 5.0
 # --input-gone-after for the tests that wait for it: short, so a test takes seconds, and
 # longer than one failed probe of a missing input (connection refused at once).
 GONE_AFTER_S = 3
