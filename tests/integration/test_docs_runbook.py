@@ -55,12 +55,15 @@ HAND_RUN_OUTPUT_S = 6.0
 # The clean output's keyframe interval (docs: exactly RELAY_GOP_SECONDS, default 2, by time),
 # read from relay-inspect's 3-decimal figures; the publisher's GOP (-g 60 at 30 fps) is 2 s too.
 GOP_S, GOP_TOLERANCE_S = 2.0, 0.05
-# Give-up limits of the waits (not bounds of anything the runbook promises): the clean path's
-# first publish, the refused destination reaching `error` after its 3 failures (backoff up to
-# 1+2+4 s), a process printing its first line, a live read or a run of the tools.
+# Give-up limits of the waits (not bounds of anything the runbook promises): the publisher's
+# path, the clean path's first publish, the refused destination reaching `error` after its 3
+# failures (backoff up to 1+2+4 s), a process printing its first line, an HTTP answer, a live
+# read or a run of the tools.
+PUBLISHING_GIVE_UP_S = 15
 CLEAN_UP_GIVE_UP_S = 30
 SETTLED_GIVE_UP_S = 60
 FIRST_LINE_GIVE_UP_S = 10
+HTTP_GIVE_UP_S = 10
 RUN_GIVE_UP_S = 60
 
 
@@ -96,7 +99,7 @@ _VARIABLE = [
     (r"\.\.\.", r".*"),  # the example's own ellipsis
     (r"(?<=\d )[kMG]?B\b", r"[kMG]?B"),  # a size's unit
     (r"(?<![\w/])/[\w/.-]+", r"/\S+"),  # a directory (the runtime dir)
-    (r"\d+(?:\.\d+)?", r"\d+(?:\.\d+)?"),  # a figure, a pid
+    (r"\d+(?:\.\d+)?|\b[NK]\b", r"\d+(?:\.\d+)?"),  # a figure, a pid, the text's N and K
     (r"\s+", r"\s+"),  # column padding
 ]
 _VARIABLE_RE = re.compile("|".join(f"({p})" for p, _ in _VARIABLE))
@@ -189,7 +192,7 @@ class RunbookTest(RelayTestCase):
         return now if done else None
 
     def get(self, url: str) -> tuple[str, str]:
-        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=HTTP_GIVE_UP_S) as resp:  # noqa: S310 - loopback
             body = resp.read().decode()
             self.outputs.append(body)
             return resp.headers.get("Content-Type", ""), body
@@ -202,7 +205,7 @@ class RunbookTest(RelayTestCase):
                                   "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "60",
                                   "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
                                   *harness.ffmpeg_rtmp_args(self.server.rtmp_url(f"live/{IDS}"))], name="publisher")
-        self.server.wait_publishing(f"live/{IDS}", timeout=15)
+        self.server.wait_publishing(f"live/{IDS}", timeout=PUBLISHING_GIVE_UP_S)
         clean = self.spawn_tool([f"MTX_PATH=live/{IDS}", "relay-clean"], "relay-clean-hook")
         self.server.wait_publishing(f"clean/{IDS}", timeout=CLEAN_UP_GIVE_UP_S)
         restream = self.spawn_tool([f"MTX_PATH=clean/{IDS}", "relay-restream", "--poll-interval", "2",
@@ -298,6 +301,12 @@ class RunbookTest(RelayTestCase):
             if app == "clean":
                 self.assertAlmostEqual(low, GOP_S, delta=GOP_TOLERANCE_S, msg=proc.stdout_text())
 
+        # The log line that "shows how long the join waited for its first keyframe".
+        join_lines = inline(self.text, r"input: h264 ")
+        self.assertTrue(join_lines, "the runbook no longer shows relay-clean's input line")
+        for shown_line in join_lines:
+            self.assertRegex(clean.stderr_text(), "(?m)" + example_pattern(shown_line).pattern + "$")
+
         # The hand run: its file, its exit line as the page's Exit codes section writes it, and
         # relay-inspect of the file.
         out = self.h.path("x.flv")
@@ -324,12 +333,13 @@ class RunbookTest(RelayTestCase):
                               "MTXRELAY_MEDIAMTX names a binary")
             deploy = DEPLOY.read_text()
             paths_cmd, = set(re.findall(r"`docker exec \S+ (curl -s \S+/v3/paths/list)`", deploy))
-            listed = subprocess.run(self.shown(paths_cmd), capture_output=True, text=True, timeout=10, check=True)
+            listed = subprocess.run(self.shown(paths_cmd), capture_output=True, text=True, timeout=HTTP_GIVE_UP_S,
+                                    check=True)
             ready = {p["name"] for p in json.loads(listed.stdout)["items"] if p.get("ready")}
             self.assertLessEqual({f"live/{IDS}", f"clean/{IDS}"}, ready, listed.stdout)
             self.assertIn(f"`{DOC_MTX_API}/v3/info`".replace(DOC_MTX_API, "http://" + DOC_MTX_API), deploy)
             info = subprocess.run(["curl", "-sf", f"http://{self.api}/v3/info"], capture_output=True, text=True,
-                                  timeout=10)
+                                  timeout=HTTP_GIVE_UP_S)
             self.assertEqual(info.returncode, 0, info.stderr)
             self.assertIn("version", json.loads(info.stdout))
 
