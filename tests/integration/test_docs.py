@@ -9,6 +9,7 @@ stream, run in test_docs_runbook.py."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 
@@ -85,6 +86,34 @@ class DocsTest(HarnessTestCase):
                         missing.append(f"{tool}: {flag} ({page.name}) is not in --help")
         self.assertGreater(checked, 40, "the pages' flag tables were not found")
         self.assertEqual(missing, [], "\n".join(missing))
+
+    def test_a_usage_error_ends_with_the_lines_the_logs_section_shows(self) -> None:
+        """docs/operations.md, Logs: a usage error is an `error` line followed by the exit line
+        it quotes, in the configured format, with the path from MTX_PATH as soon as the tool
+        starts; a JSON line holds the fields the page lists."""
+        text = (harness.REPO_ROOT / "docs" / "operations.md").read_text()
+        exit_text = re.search(r"\(`(exiting \(2\): [^`]+)`\)", text)
+        fields = re.search(r"one JSON object per line.*?:\s*((?:`[a-z_]+`,?\s*)+)", text, re.S)
+        self.assertIsNotNone(exit_text, "the Logs section no longer quotes the usage error's exit line")
+        self.assertIsNotNone(fields, "the Logs section no longer lists the JSON fields")
+        exit_line = " ".join(exit_text.group(1).split())  # the inline code wraps in the page
+        argv = [self.h.bin("relay-clean"), "--quality", "999p"]
+        env = {"MTX_PATH": "live/alice/s1"}
+        proc = self.h.run(argv, env=env, timeout=RUN_GIVE_UP_S, check=False, name="relay-clean-usage")
+        self.assertEqual(proc.returncode, 2, proc.tail())
+        lines = proc.stderr_text().strip().splitlines()
+        stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z relay-clean\[live/alice/s1\]"
+        self.assertRegex(lines[-1], rf"^{stamp} info: {re.escape(exit_line)}$")
+        self.assertRegex(lines[-2], rf"^{stamp} error: --quality")
+        proc = self.h.run(argv, env={**env, "RELAY_LOG_FORMAT": "json"}, timeout=RUN_GIVE_UP_S, check=False,
+                          name="relay-clean-usage-json")
+        self.assertEqual(proc.returncode, 2, proc.tail())
+        objects = [json.loads(line) for line in proc.stderr_text().strip().splitlines()]
+        listed = set(re.findall(r"`([a-z_]+)`", fields.group(1)))
+        self.assertEqual([set(o) for o in objects], [listed] * len(objects), objects)
+        self.assertEqual((objects[-1]["level"], objects[-1]["msg"], objects[-1]["path"]),
+                         ("info", exit_line, "live/alice/s1"))
+        self.assertEqual(objects[-2]["level"], "error")
 
 
 if __name__ == "__main__":
