@@ -21,6 +21,18 @@ CONFIG = {
 
 # Exit codes documented in relay-cf-url --help and docs/cloud-api.md.
 NOT_FOUND, AUTH, UNREACHABLE, BAD_RESPONSE, USAGE = 3, 4, 5, 6, 2
+# Give-up limit of one relay-cf-url run (it is then killed and the test fails naming it).
+RUN_GIVE_UP_S = 60.0
+# --cloud-timeout of the tests against a cloud that hangs or is down: the overall deadline of
+# one lookup with its retries (docs/configuration.md, CLOUD_API_TIMEOUT).
+DEADLINE_S = 3
+# A lookup against a cloud that hangs every attempt ends at that deadline: from spawn to exit
+# measured 3.06-3.07 s (3 runs). The bound is below two deadlines, so a tool that waited out a
+# second attempt (or ignored the deadline: 10 s per attempt) fails it; its room over the
+# deadline, 3 s, is over 40x the measured 0.07 s of start, retries and exit.
+HUNG_BOUND_S = 2 * DEADLINE_S
+# The Retry-After the cloud sends with its 429: the client must wait at least that long.
+RETRY_AFTER_S = 2
 
 
 class CfUrlTest(HarnessTestCase):
@@ -29,7 +41,7 @@ class CfUrlTest(HarnessTestCase):
         self.cloud = self.h.start_devcloud(CONFIG)
 
     def lookup(self, *args: str, env: dict[str, str] | None = None, token: str = TOKEN,
-               timeout: float = 60.0) -> harness.Proc:
+               timeout: float = RUN_GIVE_UP_S) -> harness.Proc:
         full_env = {"CLOUD_API_URL": self.cloud.url, "CLOUD_API_TOKEN": token}
         full_env.update(env or {})
         proc = self.h.run([self.h.bin("relay-cf-url"), *args], env=full_env, timeout=timeout, check=False)
@@ -74,30 +86,31 @@ class CfUrlTest(HarnessTestCase):
         self.assertEqual(statuses, [500, 500, 200])
 
     def test_429_retry_after_is_honoured(self) -> None:
-        self.cloud.add_faults("/api/relay/cf-url/", [{"status": 429, "headers": {"Retry-After": "2"}}])
+        self.cloud.add_faults("/api/relay/cf-url/", [{"status": 429, "headers": {"Retry-After": str(RETRY_AFTER_S)}}])
         started = time.monotonic()
         proc = self.lookup("--user", "alice", "--stream", "s1")
         elapsed = time.monotonic() - started
         self.assertEqual(proc.returncode, 0, proc.tail())
-        self.assertGreaterEqual(elapsed, 2.0, "the client did not wait the 2 s the cloud asked for")
+        self.assertGreaterEqual(elapsed, RETRY_AFTER_S,
+                                f"the client did not wait the {RETRY_AFTER_S} s the cloud asked for")
         times = [r["received_at_ms"] for r in self.cloud.requests() if r["path"].startswith("/api/relay/cf-url/")]
         self.assertEqual(len(times), 2)
-        self.assertGreaterEqual(times[1] - times[0], 1900)
-        self.assertIn("in 2.0 s", proc.stderr_text())
+        self.assertGreaterEqual(times[1] - times[0], RETRY_AFTER_S * 1000 - 100)  # the cloud's ms clock
+        self.assertIn(f"in {RETRY_AFTER_S:.1f} s", proc.stderr_text())
 
     def test_a_cloud_that_never_answers_fails_within_the_deadline(self) -> None:
         self.cloud.add_faults("/api/relay/cf-url/", [{"hang_ms": 60000}] * 5)
         started = time.monotonic()
-        proc = self.lookup("--user", "alice", "--stream", "s1", "--cloud-timeout", "3", timeout=30)
+        proc = self.lookup("--user", "alice", "--stream", "s1", "--cloud-timeout", str(DEADLINE_S))
         elapsed = time.monotonic() - started
         self.assertEqual(proc.returncode, UNREACHABLE, proc.tail())
-        self.assertLess(elapsed, 6.0, f"took {elapsed:.1f} s with a 3 s deadline")
+        self.assertLess(elapsed, HUNG_BOUND_S, f"took {elapsed:.1f} s with a {DEADLINE_S} s deadline")
         self.assertIn("CLOUD_API_URL", proc.stderr_text())
 
     def test_a_cloud_that_is_down_fails_with_unreachable(self) -> None:
         port = self.h.free_port()
         proc = self.lookup("--user", "alice", "--stream", "s1", "--cloud-url", f"http://127.0.0.1:{port}",
-                           "--cloud-timeout", "3", timeout=30)
+                           "--cloud-timeout", str(DEADLINE_S))
         self.assertEqual(proc.returncode, UNREACHABLE, proc.tail())
         self.assertIn("cannot reach the cloud", proc.stderr_text())
 

@@ -14,6 +14,9 @@ from test_clean_fixtures import END_SLACK_S, FIXTURES, judge
 # The seeds' command (SPEC §7: -g 30, VBR -b:v 2M, AAC 44.1 kHz mono, no filter) re-encodes
 # with a GOP of 30 frames: under Cloudflare's 2 s at any input rate above 15 fps (at 15 fps it
 # is exactly 2 s, so fps15 passes that check). 44.1 kHz is an accepted rate.
+# Give-up limits of a run (none is a promise): cleaning a fixture (faster than real time), inspecting it.
+CLEAN_GIVE_UP_S = 180
+INSPECT_GIVE_UP_S = 120
 SEED_SHORT_GOP = {"keyframe_interval_min"}
 SEED_LETS_THROUGH = {
     "vfr_jitter": {"cfr_frame_durations"},      # no CFR: frame times kept
@@ -33,7 +36,7 @@ class CleanFilesTest(HarnessTestCase):
         out = self.h.path(recipe, f"{name}.flv")
         proc = self.h.run([self.h.bin("relay-clean"), "--recipe", recipe, "--input",
                            str(harness.generate_fixtures() / f"{name}.flv"), "--output", str(out)],
-                          timeout=180, check=False, name=f"{recipe}-{name}")
+                          timeout=CLEAN_GIVE_UP_S, check=False, name=f"{recipe}-{name}")
         self.assertEqual(proc.returncode, 0, proc.tail())
         return str(out)
 
@@ -50,7 +53,7 @@ class CleanFilesTest(HarnessTestCase):
         for name, fx in FIXTURES.items():
             out = self.run_recipe("seed", name)
             proc = self.h.run([self.h.bin("relay-inspect"), out, "--profile", "cloudflare", "--json"],
-                              timeout=120, check=False, name=f"inspect-seed-{name}")
+                              timeout=INSPECT_GIVE_UP_S, check=False, name=f"inspect-seed-{name}")
             self.assertEqual(proc.returncode, 1, proc.tail())  # 1: requirements failed, not unreadable
             failed = {r["id"] for r in json.loads(proc.stdout_text())["requirements"]
                       if r["status"] in ("fail", "unknown")}

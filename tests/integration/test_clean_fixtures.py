@@ -57,6 +57,16 @@ RESTART_LINE = re.compile(r"started ffmpeg pid \d+ \(restart \d+\)")
 END_SLACK_S = 1.0
 # The clean GOP (relay-clean's default): a reader of clean/ starts at its next keyframe.
 CLEAN_GOP_S = 2.0
+# After the publisher leaves, each relay-clean hook must be gone: docs/relay-clean.md's 5 s from
+# the server's SIGINT (the promise), plus up to 3 s for the server to notice the unpublish and
+# signal its hooks (nginx-rtmp's exec_kill_signal, MediaMTX's close). Counted per hook, in turn.
+HOOK_EXIT_BOUND_S = 5.0 + 3.0
+# Give-up limits (none is a promise): a relay-inspect run, every clean path of a batch available,
+# a fixture's publisher (real time, its passes), a clean path ending, a reader ending with it.
+INSPECT_GIVE_UP_S = 120
+AVAILABLE_GIVE_UP_S = 60
+PUBLISH_GIVE_UP_S = 120
+ENDED_GIVE_UP_S = 10
 # relay-clean keeps the A/V offset the publisher's own timestamps give (it cannot tell a fast
 # audio clock from sound that really comes later; docs/relay-clean.md): on a fixture with
 # audio drift the clean output may end as far apart as its input does, plus what the repair
@@ -68,7 +78,7 @@ JUMP_REPAIR_QUANTUM_S = 1 / 15 + 1 / 30 + 1024 / 48000
 def raw_end_offset(h: harness.Harness, name: str) -> float:
     """The raw fixture's own A/V end offset (s, absolute), as relay-inspect measures it."""
     proc = h.run([h.bin("relay-inspect"), str(harness.generate_fixtures() / f"{name}.flv"), "--json"],
-                 timeout=120, check=False, name=f"inspect-raw-{name}")
+                 timeout=INSPECT_GIVE_UP_S, check=False, name=f"inspect-raw-{name}")
     return abs(json.loads(proc.stdout_text())["figures"]["av_end_offset_ms"]) / 1000
 
 
@@ -79,7 +89,7 @@ def judge(h: harness.Harness, name: str, media: str, lowest: float, highest: flo
     middle, half = (lowest + highest) / 2, (highest - lowest) / 2
     proc = h.run([h.bin("relay-inspect"), media, "--profile", "cloudflare", "--json",
                   "--expect-duration", f"{middle:.3f}", "--expect-duration-tolerance", f"{half:.3f}"],
-                 timeout=120, check=False, name=f"inspect-{name}")
+                 timeout=INSPECT_GIVE_UP_S, check=False, name=f"inspect-{name}")
     if proc.returncode not in (0, 1):
         return [f"{name}: relay-inspect exit {proc.returncode}: {proc.tail()}"]
     doc = json.loads(proc.stdout_text())
@@ -124,7 +134,7 @@ class CleanFixturesTest(RelayTestCase):
                                                   proc_name=f"record-{name}")
                     readers[name].extra["started"] = time.time()
             return len(readers) == len(batch)
-        wait_for(start_ready, 60, 0.1, f"clean/fx/{{{','.join(batch)}}} to become available")
+        wait_for(start_ready, AVAILABLE_GIVE_UP_S, 0.1, f"clean/fx/{{{','.join(batch)}}} to become available")
         return readers
 
     def first_active_at(self, cloud: harness.DevCloud, name: str) -> float:
@@ -160,18 +170,18 @@ class CleanFixturesTest(RelayTestCase):
             if relay.kind == "mediamtx":
                 readers = self.record_when_available(relay, batch)
             for name, pub in publishers.items():
-                pub.wait(120)
+                pub.wait(PUBLISH_GIVE_UP_S)
             # Unpublish sends SIGINT to each hook; they must be gone within 5 s.
             for rec in relay.hook_runs("relay-clean"):
-                wait_for(lambda: not harness.pid_alive(rec["pid"], rec.get("start_ticks")), 8, 0.1,
+                wait_for(lambda: not harness.pid_alive(rec["pid"], rec.get("start_ticks")), HOOK_EXIT_BOUND_S, 0.1,
                          f"relay-clean pid {rec['pid']} to exit after unpublish")
             for name in batch:
-                wait_for(lambda: not (relay.stream(f"clean/fx/{name}") or {}).get("publishing"), 10, 0.2,
+                wait_for(lambda: not (relay.stream(f"clean/fx/{name}") or {}).get("publishing"), ENDED_GIVE_UP_S, 0.2,
                          f"clean/fx/{name} to end")
                 published = publishers[name].extra["started"]
                 if relay.kind == "mediamtx":
                     # MediaMTX closes the readers of a path whose publisher left.
-                    self.assertEqual(readers[name].wait(10), 0, readers[name].tail())
+                    self.assertEqual(readers[name].wait(ENDED_GIVE_UP_S), 0, readers[name].tail())
                     recording = harness.trim_to_first_keyframe(self.h, readers[name].extra["out_path"])
                     joined = max(readers[name].extra["started"], self.first_active_at(cloud, name)) + CLEAN_GOP_S
                 else:

@@ -22,7 +22,32 @@ from harness import HarnessTestCase, wait_for
 TOKEN = "tok-SENTINEL-st4rt"
 SINK_KEY = "sinkkey-SENTINEL-51a7"
 SECRETS = [TOKEN, SINK_KEY]
-
+# --stall-timeout of the frozen-before-output test: relay-clean acts on an input silent this long.
+STALL_TIMEOUT_S = 4
+# From the freeze to relay-clean acting on it ("input: no data for N s", docs/operations.md):
+# the stall timeout is the promise; measured 4.00-4.05 s. The 2 s over the timeout (40x the
+# measured overshoot) are for the detector's tick on a loaded machine.
+STALL_BOUND_S = STALL_TIMEOUT_S + 2.0
+# The "error" status follows that line once the encoder is stopped: measured 2.07 s after it.
+# A give-up over 3x that (the bound on the whole used to be STALL_TIMEOUT_S + 4 s, which left
+# the post under 2x its measure).
+ERROR_POST_GIVE_UP_S = 7.0
+# Bytes of the input allowed to flow to relay-clean's reader before the freeze.
+FLOW_BEFORE_FREEZE_S = 0.5
+# Where the 8 s-GOP runs join: about 1 s after a keyframe, 7 s before the next (the first
+# run), and 17 s after the publish start (1 s after the third keyframe) for the second.
+JOIN_AT_S = (0.0, 17.0)
+FREEZE_AT_S = 1.0
+# Give-up limits of the waits (none is a promise): an "active" post (the first, or after a
+# restart), the "error" post after the sink dropped, the sink's file holding media, a probe of
+# it, relay-clean's reader appearing on the input, a stop before the SIGKILL.
+ACTIVE_GIVE_UP_S = 40
+RESTARTED_ACTIVE_GIVE_UP_S = 60
+ERROR_GIVE_UP_S = 30
+MEDIA_GIVE_UP_S = 20
+PROBE_GIVE_UP_S = 20
+READER_GIVE_UP_S = 10
+STOP_GIVE_UP_S = 10
 
 
 class ReaderCounter(threading.Thread):
@@ -128,7 +153,7 @@ class CleanStartupTest(HarnessTestCase):
     def statuses(self) -> list[dict]:
         return [e["body"] for e in self.cloud.events("stream-status")]
 
-    def wait_active(self, count: int = 1, timeout: float = 40.0) -> dict:
+    def wait_active(self, count: int = 1, timeout: float = ACTIVE_GIVE_UP_S) -> dict:
         def active() -> dict | None:
             found = [s for s in self.statuses() if s["status"] == "active"]
             return found[count - 1] if len(found) >= count else None
@@ -138,8 +163,8 @@ class CleanStartupTest(HarnessTestCase):
         def probed() -> set[str] | None:
             if not os.path.exists(path) or os.path.getsize(path) < 20_000:
                 return None
-            return {s["codec_type"] for s in harness.ffprobe_json(path, timeout=20).get("streams", [])}
-        return wait_for(probed, 20, 0.3, f"{path} to hold media")
+            return {s["codec_type"] for s in harness.ffprobe_json(path, timeout=PROBE_GIVE_UP_S).get("streams", [])}
+        return wait_for(probed, MEDIA_GIVE_UP_S, 0.3, f"{path} to hold media")
 
     def assert_clean_logs(self, proc: harness.Proc) -> None:
         harness.assert_no_secrets([proc.stderr_text(), proc.stdout_text()], SECRETS)
@@ -161,9 +186,10 @@ class CleanStartupTest(HarnessTestCase):
         # The output drops: the encoder restarts and starts again from the next keyframe of
         # the same input connection.
         self.h.stop(first_sink, signal.SIGKILL, check=False)
-        wait_for(lambda: any(s["status"] == "error" for s in self.statuses()), 30, 0.2, "an 'error' status")
+        wait_for(lambda: any(s["status"] == "error" for s in self.statuses()), ERROR_GIVE_UP_S, 0.2,
+                 "an 'error' status")
         second_sink = self.sink(port, "sink-2")
-        second = self.wait_active(count=2, timeout=60)
+        second = self.wait_active(count=2, timeout=RESTARTED_ACTIVE_GIVE_UP_S)
         self.assertNotIn("startupSeconds", second)  # only the first start is a start-up
         self.assertEqual(self.streams_of(second_sink.extra["out_path"]), {"video", "audio"})
         self.assertNotEqual(harness.ffmpeg_descendants(clean.pid, "libx264"), encoder, "the encoder was not restarted")
@@ -194,18 +220,18 @@ class CleanStartupTest(HarnessTestCase):
         # the way a hook restarted by MediaMTX (5 s after an exit) can land.
         publisher = self.publish(gop=8, seconds=120)
         published = publisher.started_at
-        for run, join_at in enumerate((0.0, 17.0), start=1):
+        for run, join_at in enumerate(JOIN_AT_S, start=1):
             time.sleep(max(0.0, published + join_at - time.monotonic()))
             port = self.h.free_port()
             sink = self.sink(port, f"sink-{run}")
             clean = self.start_clean(port)
-            self.wait_active(count=run, timeout=40)
+            self.wait_active(count=run)
             self.assertEqual(self.streams_of(sink.extra["out_path"]), {"video", "audio"}, f"run {run}")
             log = clean.stderr_text()
             self.assertNotIn("restarting in", log)
             self.assertEqual(log.count("ffmpeg: started ffmpeg pid"), 1, log)
             self.assertEqual(log.count("input: started ffmpeg pid"), 1, log)
-            rc, _ = self.h.stop(clean, signal.SIGINT, timeout=10)
+            rc, _ = self.h.stop(clean, signal.SIGINT, timeout=STOP_GIVE_UP_S)
             self.assertEqual(rc, 130)
             self.assert_clean_logs(clean)
 
@@ -213,21 +239,21 @@ class CleanStartupTest(HarnessTestCase):
         # 8 s keyframe gaps: the first keyframe after the join is seconds away, so the freeze
         # below lands before relay-clean has output anything.
         publisher = self.publish(gop=8, seconds=120)
-        time.sleep(max(0.0, publisher.started_at + 1.0 - time.monotonic()))
+        time.sleep(max(0.0, publisher.started_at + FREEZE_AT_S - time.monotonic()))
         port = self.h.free_port()
         self.sink(port, "sink")
-        clean = self.start_clean(port, "--stall-timeout", "4")
-        wait_for(lambda: (self.ngx.stream("live", "alice/s1") or {}).get("nclients", 0) >= 2, 10, 0.05,
+        clean = self.start_clean(port, "--stall-timeout", str(STALL_TIMEOUT_S))
+        wait_for(lambda: (self.ngx.stream("live", "alice/s1") or {}).get("nclients", 0) >= 2, READER_GIVE_UP_S, 0.05,
                  "relay-clean's reader on the input")
-        time.sleep(0.5)  # let bytes flow
+        time.sleep(FLOW_BEFORE_FREEZE_S)
         os.kill(publisher.pid, signal.SIGSTOP)
         frozen_at = time.monotonic()
         try:
             self.assertNotIn("active", [s["status"] for s in self.statuses()], "output before the freeze")
-            clean.wait_for_output(r"input: no data for \d+ s", timeout=4 + 4)
-            wait_for(lambda: any(s["status"] == "error" for s in self.statuses()),
-                     max(0.5, 4 + 4 - (time.monotonic() - frozen_at)), 0.1, "an 'error' stream-status event")
-            self.assertLess(time.monotonic() - frozen_at, 4 + 4)
+            clean.wait_for_output(r"input: no data for \d+ s", timeout=STALL_BOUND_S)
+            self.assertLess(time.monotonic() - frozen_at, STALL_BOUND_S)
+            wait_for(lambda: any(s["status"] == "error" for s in self.statuses()), ERROR_POST_GIVE_UP_S, 0.1,
+                     "an 'error' stream-status event")
         finally:
             os.kill(publisher.pid, signal.SIGCONT)
         error = next(s for s in self.statuses() if s["status"] == "error")

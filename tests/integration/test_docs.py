@@ -4,10 +4,12 @@ with their VAR=value prefixes) is run against the built tools, with relay-devclo
 in for the cloud (its URL replaces http://127.0.0.1:8080), and must exit 0 with output and no
 error line; and every tool's --help documents the flags its page's table lists. A renamed flag,
 a dry run that started to need something new, or a page that names a flag the tool lost fails
-here, so a doc cannot drift silently."""
+here, so a doc cannot drift silently. The troubleshooting runbook's commands, which need a live
+stream, run in test_docs_runbook.py."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 
@@ -21,6 +23,8 @@ TOOLS = ("relay-clean", "relay-restream", "relay-hls-ready", "relay-cf-url", "re
 COMMAND = re.compile(r"^((?:[A-Z_]+=\S+\s+)*)(relay-[a-z-]+)\s(.*?(?:--dry-run|--help|--list-profiles).*)$")
 # Where the docs put the cloud an operator runs (relay-devcloud --port 8080).
 DOC_CLOUD = "http://127.0.0.1:8080"
+# Give-up limit of one shown command (dry runs, --help: they take well under a second).
+RUN_GIVE_UP_S = 30
 
 
 def shown_commands() -> list[tuple[str, str]]:
@@ -52,7 +56,7 @@ class DocsTest(HarnessTestCase):
         env = {"CLOUD_API_URL": self.cloud.url, "CLOUD_API_TOKEN": TOKEN}
         env.update(dict(word.split("=", 1) for word in m.group(1).split()))
         argv = [self.h.bin(m.group(2)), *shlex.split(m.group(3))]
-        return self.h.run(argv, env=env, timeout=30, check=False, name=m.group(2))
+        return self.h.run(argv, env=env, timeout=RUN_GIVE_UP_S, check=False, name=m.group(2))
 
     def test_every_command_shown_runs_as_shown(self) -> None:
         commands = shown_commands()
@@ -72,7 +76,8 @@ class DocsTest(HarnessTestCase):
             page = harness.REPO_ROOT / "docs" / f"{tool}.md"
             if not page.exists():
                 continue
-            help_text = self.h.run([self.h.bin(tool), "--help"], timeout=30, name=f"{tool}-help").stdout_text()
+            help_text = self.h.run([self.h.bin(tool), "--help"], timeout=RUN_GIVE_UP_S,
+                                   name=f"{tool}-help").stdout_text()
             # The flags table: rows starting "| `--flag`" (several flags per row are split).
             for row in re.findall(r"^\|\s*(`--[^|]+)\|", page.read_text(), re.M):
                 for flag in re.findall(r"`(--[a-z0-9-]+)", row):
@@ -81,6 +86,34 @@ class DocsTest(HarnessTestCase):
                         missing.append(f"{tool}: {flag} ({page.name}) is not in --help")
         self.assertGreater(checked, 40, "the pages' flag tables were not found")
         self.assertEqual(missing, [], "\n".join(missing))
+
+    def test_a_usage_error_ends_with_the_lines_the_logs_section_shows(self) -> None:
+        """docs/operations.md, Logs: a usage error is an `error` line followed by the exit line
+        it quotes, in the configured format, with the path from MTX_PATH as soon as the tool
+        starts; a JSON line holds the fields the page lists."""
+        text = (harness.REPO_ROOT / "docs" / "operations.md").read_text()
+        exit_text = re.search(r"\(`(exiting \(2\): [^`]+)`\)", text)
+        fields = re.search(r"one JSON object per line.*?:\s*((?:`[a-z_]+`,?\s*)+)", text, re.S)
+        self.assertIsNotNone(exit_text, "the Logs section no longer quotes the usage error's exit line")
+        self.assertIsNotNone(fields, "the Logs section no longer lists the JSON fields")
+        exit_line = " ".join(exit_text.group(1).split())  # the inline code wraps in the page
+        argv = [self.h.bin("relay-clean"), "--quality", "999p"]
+        env = {"MTX_PATH": "live/alice/s1"}
+        proc = self.h.run(argv, env=env, timeout=RUN_GIVE_UP_S, check=False, name="relay-clean-usage")
+        self.assertEqual(proc.returncode, 2, proc.tail())
+        lines = proc.stderr_text().strip().splitlines()
+        stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z relay-clean\[live/alice/s1\]"
+        self.assertRegex(lines[-1], rf"^{stamp} info: {re.escape(exit_line)}$")
+        self.assertRegex(lines[-2], rf"^{stamp} error: --quality")
+        proc = self.h.run(argv, env={**env, "RELAY_LOG_FORMAT": "json"}, timeout=RUN_GIVE_UP_S, check=False,
+                          name="relay-clean-usage-json")
+        self.assertEqual(proc.returncode, 2, proc.tail())
+        objects = [json.loads(line) for line in proc.stderr_text().strip().splitlines()]
+        listed = set(re.findall(r"`([a-z_]+)`", fields.group(1)))
+        self.assertEqual([set(o) for o in objects], [listed] * len(objects), objects)
+        self.assertEqual((objects[-1]["level"], objects[-1]["msg"], objects[-1]["path"]),
+                         ("info", exit_line, "live/alice/s1"))
+        self.assertEqual(objects[-2]["level"], "error")
 
 
 if __name__ == "__main__":

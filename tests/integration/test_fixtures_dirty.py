@@ -29,6 +29,8 @@ SPAN_TOLERANCE = 0.03
 # (at most 4 frame intervals of the slowest rate, 15 fps).
 EDGE_SLACK = 4 / 15
 STATUS_NOT_PASSING = ("fail", "unknown")
+# Give-up limit of one relay-inspect run of a fixture (not a promise).
+INSPECT_GIVE_UP_S = 120
 
 
 @dataclass
@@ -98,7 +100,7 @@ class FixturesDirtyTest(HarnessTestCase):
 
     def inspect(self, fx: dict, *extra: str) -> tuple[int, dict]:
         proc = self.h.run([self.h.bin("relay-inspect"), str(self.fixture_dir / fx["file"]), "--json", *extra],
-                          timeout=120, check=False, name=f"inspect-{fx['name']}")
+                          timeout=INSPECT_GIVE_UP_S, check=False, name=f"inspect-{fx['name']}")
         self.assertIn(proc.returncode, (0, 1), f"{fx['name']}: relay-inspect could not analyse it:\n{proc.tail()}")
         return proc.returncode, json.loads(proc.stdout_text())
 

@@ -29,18 +29,27 @@ STOP_BOUND_S = 3.0
 # until memory ran out (the test caps the address space so an old binary fails cleanly).
 REFUSAL_BOUND_S = 5.0
 ADDRESS_SPACE_CAP = str(1024 ** 3)
+# Give-up limits (none is a promise): an HTTP request or connection, a relay-devcloud run, the
+# hls-ready run against the fake HLS (--timeout HLS_TIMEOUT_S), the cloud finishing the late
+# requests.
+HTTP_GIVE_UP_S = 60
+CONNECT_GIVE_UP_S = 30
+RUN_GIVE_UP_S = 60
+STOP_GIVE_UP_S = 30
+HLS_TIMEOUT_S, HLS_GIVE_UP_S = 20, 40
+LATE_REQUESTS_GIVE_UP_S = 10
 
 
 def timed_health(url: str) -> float:
     started = time.monotonic()
-    resp = http_request("GET", url + "/health", timeout=60)
+    resp = http_request("GET", url + "/health", timeout=HTTP_GIVE_UP_S)
     assert resp.status == 200, resp.status
     return time.monotonic() - started
 
 
 def send_chunked(port: int, path: str, total: int) -> tuple[int, bytes]:
     """POSTs up to `total` bytes as a chunked body; returns (bytes sent, first bytes of the answer)."""
-    sock = socket.create_connection((harness.LOOPBACK, port), timeout=30)
+    sock = socket.create_connection((harness.LOOPBACK, port), timeout=CONNECT_GIVE_UP_S)
     sent = 0
     with sock:
         sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
@@ -72,7 +81,7 @@ class DevCloudAbuseTest(HarnessTestCase):
         self.assertLess(took, HEALTH_BOUND_S, f"/health took {took:.2f} s with {IDLE_SOCKETS} idle sockets open")
         resp = self.cloud.call("GET", "/api/relay/cf-url/alice/s1")
         self.assertEqual(resp.status, 200)
-        rc, took = self.h.stop(self.cloud.proc, signal.SIGINT, timeout=30)
+        rc, took = self.h.stop(self.cloud.proc, signal.SIGINT, timeout=STOP_GIVE_UP_S)
         self.assertEqual(rc, 130)  # docs/operations.md: stopped by SIGINT/SIGTERM
         self.assertLess(took, STOP_BOUND_S, f"stopping took {took:.2f} s with idle clients")
 
@@ -111,7 +120,7 @@ class DevCloudStartupTest(HarnessTestCase):
     def devcloud(self, config_path: str, *args: str) -> harness.Proc:
         started = time.monotonic()
         proc = self.h.run(["prlimit", f"--as={ADDRESS_SPACE_CAP}", "--", self.h.bin("relay-devcloud"),
-                           "--config", config_path, "--port", "0", *args], timeout=60, check=False)
+                           "--config", config_path, "--port", "0", *args], timeout=RUN_GIVE_UP_S, check=False)
         proc.extra["took"] = time.monotonic() - started
         return proc
 
@@ -147,12 +156,13 @@ class HlsReadyOnceTest(HarnessTestCase):
         cloud.add_faults(HLS_READY, [{"hang_ms": 1500, "then_handle": True}] * 2)
         fake = FakeMediaMtxHls(segment_s=0.3)
         self.addCleanup(fake.close)
-        tool = self.h.spawn([self.h.bin("relay-hls-ready"), "--poll-interval", "0.2", "--timeout", "20"],
+        tool = self.h.spawn([self.h.bin("relay-hls-ready"), "--poll-interval", "0.2", "--timeout", str(HLS_TIMEOUT_S)],
                             env={"MTX_PATH": "clean/alice/s1", "G1": "alice", "G2": "s1", **cloud.env(),
                                  "CLOUD_API_REQUEST_TIMEOUT": "1", "RELAY_HLS_LOCAL_BASE": fake.base},
                             inherit_env=False, name="relay-hls-ready")
-        self.assertEqual(tool.wait(40), 0, tool.tail())
-        wait_for(lambda: len([r for r in cloud.requests() if r["path"] == HLS_READY]) == 3, 10, 0.1,
+        self.assertEqual(tool.wait(HLS_GIVE_UP_S), 0, tool.tail())
+        wait_for(lambda: len([r for r in cloud.requests() if r["path"] == HLS_READY]) == 3,
+                 LATE_REQUESTS_GIVE_UP_S, 0.1,
                  "the cloud to finish the late requests")
         events = cloud.events("hls-ready")
         self.assertEqual(len(events), 1, events)

@@ -27,6 +27,25 @@ KEY = "key-SENTINEL-hostile-a9"
 # above that for a loaded machine, and far below the 10 s attempt timeout the tools used to
 # wait out.
 SIGINT_EXIT_BOUND_S = 3.0
+# Watched after the refusals, with --poll-interval 1: two more polls, in which nothing may start.
+MORE_POLLS_S = 2.5
+# relay-restream kept alive this long (over a poll) after a too-deep answer, to show it survived.
+SURVIVES_S = 1.5
+# Once the tool holds its connection to the hung cloud, its request is in flight after this.
+IN_FLIGHT_S = 0.3
+# Give-up limits of the waits (none is a promise): the refusal lines, the publisher on nginx,
+# the copy ffmpeg, the sink's first 10 kB, the FIFO refusal, a stop before the SIGKILL, the
+# copy's connection attempts (with its backoff), the first poll, the tool's connection to the
+# cloud, a tool run (openssl, relay-clean, relay-inspect).
+LOG_GIVE_UP_S = 15
+PUBLISHING_GIVE_UP_S = 15
+COPY_GIVE_UP_S = 15
+SINK_DATA_GIVE_UP_S = 20
+STOP_GIVE_UP_S = 15
+CONNECTIONS_GIVE_UP_S = 30
+POLL_GIVE_UP_S = 15
+CONNECT_GIVE_UP_S = 10
+RUN_GIVE_UP_S = 60
 
 USAGE, BAD_RESPONSE, INTERRUPTED = 2, 6, 130
 
@@ -96,8 +115,8 @@ class RestreamDestinationPolicyTest(HarnessTestCase):
         port = sink.extra["port"]
         urls = loopback_spellings(port)
         relay = self.start_restream([{"url": u, "name": f"d{i}"} for i, u in enumerate(urls)])
-        relay.wait_for_output(rf"refused destinations\[{len(urls) - 1}\]", timeout=15)
-        time.sleep(2.5)  # two more polls: nothing may start later either
+        relay.wait_for_output(rf"refused destinations\[{len(urls) - 1}\]", timeout=LOG_GIVE_UP_S)
+        time.sleep(MORE_POLLS_S)  # nothing may start later either
         self.assertEqual(copy_ffmpegs(relay.pid), [], "a copy ffmpeg was started for a loopback destination")
         self.assertTrue(sink.alive(), "the loopback sink got a connection and ended")
         self.assertFalse(sink.extra["out_path"].exists() and sink.extra["out_path"].stat().st_size > 0)
@@ -121,7 +140,7 @@ class RestreamDestinationPolicyTest(HarnessTestCase):
                  "rtmp://255.255.255.255/app/k"]
         relay = self.start_restream([{"url": u, "name": f"n{i}"} for i, u in enumerate(never)],
                                     "--allow-private-destinations")
-        relay.wait_for_output(rf"refused destinations\[{len(never) - 1}\]", timeout=15)
+        relay.wait_for_output(rf"refused destinations\[{len(never) - 1}\]", timeout=LOG_GIVE_UP_S)
         log = relay.stderr_text()
         for i in range(len(never)):
             self.assertRegex(log, rf"refused destinations\[{i}\] n{i} <[^>]*>: .*never a streaming destination")
@@ -133,7 +152,7 @@ class RestreamDestinationPolicyTest(HarnessTestCase):
         # the copy is given the canonical address, and its environment holds no cloud token.
         ngx = self.h.start_nginx([{"name": "clean"}])
         self.h.publish(self.media, "clean", "s1", loop=True)
-        ngx.wait_publishing("clean", "s1", timeout=15)
+        ngx.wait_publishing("clean", "s1", timeout=PUBLISHING_GIVE_UP_S)
         sink = self.h.listen_sink(app="sink", key=KEY)
         port = sink.extra["port"]
         path = self.h.path("destinations.json")
@@ -142,7 +161,7 @@ class RestreamDestinationPolicyTest(HarnessTestCase):
                               "--destinations-file", str(path), "--poll-interval", "1", "--allow-private-destinations"],
                              env={"CLOUD_API_TOKEN": TOKEN, "MTX_QUERY": "key=pub-SENTINEL-q", "RELAY_EXTRA": "x"},
                              name="relay-restream")
-        copies = wait_for(lambda: copy_ffmpegs(relay.pid), 15, 0.1, "the copy ffmpeg")
+        copies = wait_for(lambda: copy_ffmpegs(relay.pid), COPY_GIVE_UP_S, 0.1, "the copy ffmpeg")
         argv = harness.cmdline(copies[0])
         self.assertIn(f"rtmp://127.0.0.1:{port}/sink/", argv)
         self.assertNotIn("0x7f", argv)
@@ -151,7 +170,8 @@ class RestreamDestinationPolicyTest(HarnessTestCase):
         self.assertFalse([e for e in environ if e.startswith(("CLOUD_API_TOKEN=", "MTX_", "RELAY_", "G1="))], environ)
         self.assertTrue(any(e.startswith("PATH=") for e in environ))
         out = sink.extra["out_path"]
-        wait_for(lambda: out.exists() and out.stat().st_size > 10000, 20, 0.1, "the sink to receive the copy")
+        wait_for(lambda: out.exists() and out.stat().st_size > 10000, SINK_DATA_GIVE_UP_S, 0.1,
+                 "the sink to receive the copy")
         self.assertEqual(self.h.stop(relay, signal.SIGINT)[0], INTERRUPTED)
 
     def test_a_fifo_as_destinations_file_is_refused_and_sigint_still_ends_the_tool(self) -> None:
@@ -159,8 +179,8 @@ class RestreamDestinationPolicyTest(HarnessTestCase):
         os.mkfifo(fifo)
         relay = self.h.spawn([self.h.bin("relay-restream"), "--source", str(self.media), "--destinations-file",
                               str(fifo), "--poll-interval", "1"], name="relay-restream")
-        relay.wait_for_output(r"is not a regular file", timeout=10)
-        rc, took = self.h.stop(relay, signal.SIGINT, timeout=10)
+        relay.wait_for_output(r"is not a regular file", timeout=LOG_GIVE_UP_S)
+        rc, took = self.h.stop(relay, signal.SIGINT, timeout=STOP_GIVE_UP_S)
         self.assertEqual(rc, INTERRUPTED)
         self.assertLess(took, SIGINT_EXIT_BOUND_S)
 
@@ -209,7 +229,8 @@ class RtmpsVerificationTest(HarnessTestCase):
         # before a single RTMP byte is sent.
         cert, key = self.h.path("tls", "cert.pem"), self.h.path("tls", "key.pem")
         self.h.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], timeout=60)
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   timeout=RUN_GIVE_UP_S)
         server = TlsServer(str(cert), str(key))
         server.start()
         self.addCleanup(server.close)
@@ -219,7 +240,8 @@ class RtmpsVerificationTest(HarnessTestCase):
         relay = self.h.spawn([self.h.bin("relay-restream"), "--source", str(self.h.make_test_media(30)),
                               "--destinations-file", str(path), "--poll-interval", "1",
                               "--allow-private-destinations"], name="relay-restream")
-        wait_for(lambda: len(server.connections) >= 2, 30, 0.1, "two connection attempts of the copy")
+        wait_for(lambda: len(server.connections) >= 2, CONNECTIONS_GIVE_UP_S, 0.1,
+                 "two connection attempts of the copy")
         self.assertEqual(self.h.stop(relay, signal.SIGINT)[0], INTERRUPTED)
         self.assertTrue(all(got <= 0 for got in server.connections),
                         f"RTMP bytes reached a service whose certificate is not the name's: {server.connections}")
@@ -235,7 +257,7 @@ class CloudAnswerTest(HarnessTestCase):
 
     def cf_url(self, *args: str, env: dict[str, str] | None = None) -> harness.Proc:
         proc = self.h.run([self.h.bin("relay-cf-url"), "--user", "alice", "--stream", "s1", *args],
-                          env={**self.cloud.env(), **(env or {})}, timeout=60, check=False)
+                          env={**self.cloud.env(), **(env or {})}, timeout=RUN_GIVE_UP_S, check=False)
         harness.assert_no_secrets([proc.stderr_text()], [TOKEN, KEY])
         return proc
 
@@ -285,11 +307,11 @@ class CloudAnswerTest(HarnessTestCase):
                               "--poll-interval", "1", "--no-cf-url"],
                              env={**self.cloud.env(), "MTX_PATH": "clean/alice/s1"}, name="relay-restream")
         wait_for(lambda: any(r["path"].startswith("/api/rtmp-relay/restream-destinations/")
-                             for r in self.cloud.requests()), 15, 0.1, "a first poll")
+                             for r in self.cloud.requests()), POLL_GIVE_UP_S, 0.1, "a first poll")
         deep = '{"destinations":' + "[" * 100000 + "]" * 100000 + "}"
         self.cloud.add_faults("/api/rtmp-relay/restream-destinations/", [{"status": 200, "body": deep}] * 3)
-        relay.wait_for_output(r"nested deeper than 64 levels", timeout=15)
-        time.sleep(1.5)
+        relay.wait_for_output(r"nested deeper than 64 levels", timeout=LOG_GIVE_UP_S)
+        time.sleep(SURVIVES_S)
         self.assertTrue(relay.alive(), relay.tail())
         self.assertEqual(self.h.stop(relay, signal.SIGINT)[0], INTERRUPTED)
 
@@ -297,7 +319,7 @@ class CloudAnswerTest(HarnessTestCase):
         sink = self.h.listen_sink(app="live", key=KEY)
         self.answer(json.dumps({"url": f"rtmp://0x7f.1:{sink.extra['port']}/live/{KEY}"}))
         proc = self.h.run([self.h.bin("relay-clean"), "--target", "cloud", "--input", str(self.h.make_test_media(3))],
-                          env={**self.cloud.env(), "MTX_PATH": "live/alice/s1"}, timeout=60, check=False)
+                          env={**self.cloud.env(), "MTX_PATH": "live/alice/s1"}, timeout=RUN_GIVE_UP_S, check=False)
         self.assertEqual(proc.returncode, BAD_RESPONSE, proc.tail())
         self.assertIn("RELAY_ALLOW_PRIVATE_DESTINATIONS=1", proc.stderr_text())
         self.assertNotIn("--allow-private-destinations", proc.stderr_text())
@@ -315,9 +337,10 @@ class SigintDuringHungCloudCallTest(HarnessTestCase):
     def interrupt_while_hung(self, argv: list[str], env: dict[str, str]) -> tuple[harness.Proc, int, float]:
         tool = self.h.spawn(argv, env={**self.cloud.env(), **env})
         # The call is in flight once the tool holds a connection to the cloud.
-        wait_for(lambda: self.cloud_port in tcp_peers(tool.pid), 10, 0.02, "the tool's connection to the cloud")
-        time.sleep(0.3)
-        rc, took = self.h.stop(tool, signal.SIGINT, timeout=15)
+        wait_for(lambda: self.cloud_port in tcp_peers(tool.pid), CONNECT_GIVE_UP_S, 0.02,
+                 "the tool's connection to the cloud")
+        time.sleep(IN_FLIGHT_S)
+        rc, took = self.h.stop(tool, signal.SIGINT, timeout=STOP_GIVE_UP_S)
         return tool, rc, took
 
     def test_relay_cf_url(self) -> None:
@@ -341,7 +364,8 @@ class NumericFlagTest(HarnessTestCase):
         media = self.h.make_test_media(2)
         for value in ("nan", "inf", "-inf", "1e308", "99999999", "0", "-1"):
             with self.subTest(value):
-                proc = self.h.run([self.h.bin("relay-inspect"), str(media), f"--duration={value}"], timeout=30,
+                proc = self.h.run([self.h.bin("relay-inspect"), str(media), f"--duration={value}"],
+                                  timeout=RUN_GIVE_UP_S,
                                   check=False)
                 self.assertEqual(proc.returncode, USAGE, proc.tail())
                 self.assertIn("--duration", proc.stderr_text())

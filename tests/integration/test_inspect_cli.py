@@ -14,10 +14,19 @@ from harness import HarnessTestCase, wait_for
 # docs/relay-inspect.md, "Exit codes".
 OK, FAILED, USAGE, UNREADABLE, INTERRUPTED = 0, 1, 2, 7, 130
 CLEAN_SECONDS = 8  # four 2 s GOPs: enough for "fixed keyframe interval" to be judged
+# A live read's --duration in the exit-code test (a short read of a 2 s-GOP stream), and the
+# --duration of the interrupted reads (never reached: they are signalled first).
+LIVE_READ_S, INTERRUPTED_READ_S = 5, 60
+# Give-up limits (none is a promise): a relay-inspect or ffmpeg run, a live read, ffprobe's
+# start and its connection to nginx, a stop before the SIGKILL.
+RUN_GIVE_UP_S = 120
+LIVE_RUN_GIVE_UP_S = 60
+FFPROBE_GIVE_UP_S = 15
+STOP_GIVE_UP_S = 10
 
 
 class InspectCliTest(HarnessTestCase):
-    def inspect(self, *args: str, timeout: float = 120) -> harness.Proc:
+    def inspect(self, *args: str, timeout: float = RUN_GIVE_UP_S) -> harness.Proc:
         return self.h.run([self.h.bin("relay-inspect"), *args], timeout=timeout, check=False, name="inspect")
 
     def make_clean(self) -> str:
@@ -31,7 +40,7 @@ class InspectCliTest(HarnessTestCase):
                     "-b:v", "3000k", "-g", "1000", "-sc_threshold", "0",
                     "-force_key_frames", "expr:gte(t,n_forced*2)",
                     "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-f", "flv", str(out)],
-                   timeout=120, name="make-clean")
+                   timeout=RUN_GIVE_UP_S, name="make-clean")
         return str(out)
 
     def report(self, proc: harness.Proc) -> dict:
@@ -100,7 +109,7 @@ class InspectCliTest(HarnessTestCase):
         }
         for target, reason in cases.items():
             with self.subTest(target=target):
-                proc = self.inspect(target, "--json", timeout=60)
+                proc = self.inspect(target, "--json", timeout=LIVE_RUN_GIVE_UP_S)
                 self.assertEqual(proc.returncode, UNREADABLE, proc.tail())
                 self.assertEqual(proc.stdout_text(), "", "no JSON report for an input that was not analysed")
                 self.assertRegex(proc.stderr_text(), r"(?m)^\S+Z relay-inspect error: ")
@@ -132,7 +141,8 @@ class InspectCliTest(HarnessTestCase):
         media = self.h.make_test_media(10, gop_seconds=1.0)
         self.h.publish(media, "live", "alice/s1", loop=True)
         ngx.wait_publishing("live", "alice/s1")
-        proc = self.inspect(ngx.rtmp_url("live", "alice/s1"), "--duration", "5", "--json", timeout=60)
+        proc = self.inspect(ngx.rtmp_url("live", "alice/s1"), "--duration", str(LIVE_READ_S), "--json",
+                            timeout=LIVE_RUN_GIVE_UP_S)
         self.assertEqual(proc.returncode, FAILED, proc.tail())
         doc = self.report(proc)
         self.assertTrue(doc["input"]["live"])
@@ -149,15 +159,15 @@ class InspectCliTest(HarnessTestCase):
         for sig, group in ((signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)):
             with self.subTest(signal=sig.name, group=group):
                 proc = self.h.spawn([self.h.bin("relay-inspect"), ngx.rtmp_url("live", "alice/s1"), "--duration",
-                                     "60", "--json"], name=f"inspect-{sig.name}")
+                                     str(INTERRUPTED_READ_S), "--json"], name=f"inspect-{sig.name}")
                 ffprobe = wait_for(lambda: [p for p in harness.descendants(proc.pid)
-                                            if "ffprobe" in harness.cmdline(p)], 15, 0.05,
+                                            if "ffprobe" in harness.cmdline(p)], FFPROBE_GIVE_UP_S, 0.05,
                                    "relay-inspect's ffprobe to start")[0]
                 ticks = harness.proc_info(ffprobe).start_ticks
                 # ffprobe is connected and playing: nginx counts it beside the publisher.
-                wait_for(lambda: (ngx.stream("live", "alice/s1") or {}).get("nclients", 0) >= 2, 15, 0.1,
+                wait_for(lambda: (ngx.stream("live", "alice/s1") or {}).get("nclients", 0) >= 2, FFPROBE_GIVE_UP_S, 0.1,
                          "ffprobe to play live/alice/s1")
-                rc, _ = self.h.stop(proc, sig, timeout=10, group=group)
+                rc, _ = self.h.stop(proc, sig, timeout=STOP_GIVE_UP_S, group=group)
                 self.assertEqual(rc, INTERRUPTED, proc.tail())
                 # Gone and reaped by relay-inspect: not even a zombie left for someone else to collect.
                 left = harness.proc_info(ffprobe)

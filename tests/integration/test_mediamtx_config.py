@@ -40,6 +40,8 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO / "mediamtx"
 KNOWN_KEYS_FILE = CONFIG_DIR / "known-keys-v1.20.1.txt"
 OUR_TOOLS = ("relay-clean", "relay-restream", "relay-hls-ready", "relay-cf-url")
+# Give-up limit of a tool's --help run (not a promise).
+HELP_GIVE_UP_S = 30
 
 # Lists of objects, and the known-keys section their items follow.
 LIST_ITEM_SECTIONS = {
@@ -359,7 +361,7 @@ class ConfigChecker:
             text = None
             if exe.is_file() and os.access(exe, os.X_OK):
                 run = subprocess.run([str(exe), "--help"], stdin=subprocess.DEVNULL,
-                                     capture_output=True, text=True, timeout=30)
+                                     capture_output=True, text=True, timeout=HELP_GIVE_UP_S)
                 if run.returncode == 0:
                     text = run.stdout + run.stderr
             self._help_cache[tool] = text

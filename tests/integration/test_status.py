@@ -20,6 +20,21 @@ from backends import RelayTestCase, on_each_backend
 from harness import wait_for
 
 KEYS = {name: f"key-SENTINEL-{name}-51ab" for name in ("a-good", "a-deny", "a-closed", "a-dns", "b-good", "b-two")}
+# Give-up limits of the waits (none is a promise): a publisher's path, relay-clean's clean path,
+# alice's destinations settling (the refused ones after 3 failures, backoff 1+2+4 s at most),
+# bob's streaming, the encoder's fps over 20, the destinations waiting after the publisher
+# left, the killed hook's exit and its stale document, a relay-status run, its first line, an
+# HTTP answer of --serve.
+PUBLISHING_GIVE_UP_S = 15
+CLEAN_PUBLISHING_GIVE_UP_S = 30
+SETTLED_GIVE_UP_S = 60
+STREAMING_GIVE_UP_S = 30
+AT_SPEED_GIVE_UP_S = 15
+SOURCE_GONE_GIVE_UP_S = 60
+KILLED_GIVE_UP_S = 10
+RUN_GIVE_UP_S = 20
+FIRST_LINE_GIVE_UP_S = 10
+HTTP_GIVE_UP_S = 10
 
 
 def fingerprint(key: str) -> str:
@@ -69,7 +84,7 @@ class StatusTest(RelayTestCase):
 
     def status(self, *args: str) -> str:
         proc = self.h.run([self.h.bin("relay-status"), "--runtime-dir", str(self.runtime), "--mtx-api", self.api,
-                           *args], timeout=20, name="relay-status")
+                           *args], timeout=RUN_GIVE_UP_S, name="relay-status")
         self.outputs += [proc.stdout_text(), proc.stderr_text()]
         return proc.stdout_text()
 
@@ -110,11 +125,11 @@ class StatusTest(RelayTestCase):
     def serve(self) -> tuple[harness.Proc, str]:
         proc = self.h.spawn([self.h.bin("relay-status"), "--runtime-dir", str(self.runtime), "--mtx-api", self.api,
                              "--serve", "127.0.0.1:0"], name="relay-status-serve")
-        m = proc.wait_for_output(r"^(http://127\.0\.0\.1:\d+)\s*$", 10, stream="stdout")
+        m = proc.wait_for_output(r"^(http://127\.0\.0\.1:\d+)\s*$", FIRST_LINE_GIVE_UP_S, stream="stdout")
         return proc, m.group(1)
 
     def get(self, url: str) -> tuple[str, str]:
-        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=HTTP_GIVE_UP_S) as resp:  # noqa: S310 - loopback
             body = resp.read().decode()
             self.outputs.append(body)
             return resp.headers.get("Content-Type", ""), body
@@ -131,24 +146,25 @@ class StatusTest(RelayTestCase):
                {"name": "BobTwo", "url": f"{sink}/{KEYS['b-two']}"}]
         pub_a = publisher(self.h, self.server.rtmp_url("live/alice/s1"), "publisher-alice")
         publisher(self.h, self.server.rtmp_url("clean/bob/s2"), "publisher-bob")
-        self.server.wait_publishing("live/alice/s1", timeout=15)
+        self.server.wait_publishing("live/alice/s1", timeout=PUBLISHING_GIVE_UP_S)
         clean_a = self.start_clean("live/alice/s1")
-        self.server.wait_publishing("clean/alice/s1", timeout=30)
-        self.server.wait_publishing("clean/bob/s2", timeout=15)
+        self.server.wait_publishing("clean/alice/s1", timeout=CLEAN_PUBLISHING_GIVE_UP_S)
+        self.server.wait_publishing("clean/bob/s2", timeout=PUBLISHING_GIVE_UP_S)
         relay_a = self.start_restream("clean/alice/s1", alice)
         relay_b = self.start_restream("clean/bob/s2", bob)
 
         # Each failure with whose fault it is: the key refused, the port closed, the name unknown.
         doc = self.wait_destinations("alice", "s1", {
             "Good": ("streaming", ""), "Denied": ("error", "auth"), "Closed": ("error", "unreachable"),
-            "NoDNS": ("refused", "dns")}, 60)
-        self.wait_destinations("bob", "s2", {"BobOne": ("streaming", ""), "BobTwo": ("streaming", "")}, 30)
+            "NoDNS": ("refused", "dns")}, SETTLED_GIVE_UP_S)
+        self.wait_destinations("bob", "s2", {"BobOne": ("streaming", ""), "BobTwo": ("streaming", "")},
+                               STREAMING_GIVE_UP_S)
         a = self.destinations(self.stream(doc, "alice", "s1"))
         self.assertEqual(self.stream(doc, "alice", "s1")["state"], "degraded")
         # relay-clean's encoder: streaming, fps over the last second near the 30 it makes.
         encoder = wait_for(lambda: next((h["encoder"] for h in self.stream(self.status_json(), "alice", "s1")["hooks"]
                                          if h.get("encoder") and h["encoder"]["fps"] > 20), None),
-                           15, 0.5, "relay-clean's encoder at speed")
+                           AT_SPEED_GIVE_UP_S, 0.5, "relay-clean's encoder at speed")
         self.assertEqual(encoder["state"], "streaming", encoder)
         self.assertLess(encoder["fps"], 40, encoder)
         self.assertGreater(encoder["startupSeconds"], 0, encoder)
@@ -210,7 +226,7 @@ class StatusTest(RelayTestCase):
         self.h.stop(pub_a)
         doc = self.wait_destinations("alice", "s1", {
             "Good": ("waiting", "source_gone"), "Denied": ("waiting", "source_gone"),
-            "Closed": ("waiting", "source_gone"), "NoDNS": ("refused", "dns")}, 60)
+            "Closed": ("waiting", "source_gone"), "NoDNS": ("refused", "dns")}, SOURCE_GONE_GIVE_UP_S)
         self.assertEqual(self.stream(doc, "alice", "s1")["state"], "source_gone")
         encoder = next(h["encoder"] for h in self.stream(doc, "alice", "s1")["hooks"] if h.get("encoder"))
         self.assertEqual(encoder["state"], "waiting", encoder)
@@ -226,8 +242,8 @@ class StatusTest(RelayTestCase):
 
         # A hook killed outright leaves its document: relay-status names it stale, by its pid.
         relay_b.send_signal(signal.SIGKILL)
-        relay_b.wait(10)
-        doc = wait_for(lambda: (d := self.status_json())["stale"] and d, 10, 0.5, "a stale document")
+        relay_b.wait(KILLED_GIVE_UP_S)
+        doc = wait_for(lambda: (d := self.status_json())["stale"] and d, KILLED_GIVE_UP_S, 0.5, "a stale document")
         self.assertEqual([(s["tool"], s["pid"], s["path"]) for s in doc["stale"]],
                          [("relay-restream", relay_b.pid, "clean/bob/s2")])
         self.assertRegex(self.status(), rf"stale: relay-restream pid {relay_b.pid} \(clean/bob/s2\) is gone")
