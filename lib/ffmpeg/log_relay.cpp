@@ -27,14 +27,15 @@ std::string shape_of(std::string_view text)
 
 } // namespace
 
-LogRelay::LogRelay(std::string label, std::chrono::seconds window, int max_per_second)
-    : m_label(std::move(label)), m_window(window), m_max_per_second(max_per_second)
+LogRelay::LogRelay(std::string label, std::chrono::seconds window, int max_per_second,
+                   std::function<Clock::time_point()> now)
+    : m_label(std::move(label)), m_now(std::move(now)), m_window(window), m_max_per_second(max_per_second)
 {
 }
 
 void LogRelay::line(std::string_view text)
 {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_now();
     m_last_line = core::redact(text);
     const auto shape = shape_of(text);
     if (shape == m_last_shape) {
