@@ -82,6 +82,15 @@ struct Harness {
         REQUIRE(kinds(advance(500ms)) == std::vector<Kind>{Kind::streaming});
         return run;
     }
+    // Moves to exactly `limit` after the last progress (not a stall yet), then 1 ms past it:
+    // the stall's reason.
+    std::string stall_after(std::chrono::milliseconds limit)
+    {
+        CHECK(advance(limit).empty());
+        const auto events = advance(1ms);
+        REQUIRE(kinds(events) == std::vector<Kind>{Kind::stalled});
+        return events[0].reason;
+    }
     bool logged(const std::string& text) const
     {
         return std::any_of(log.begin(), log.end(),
@@ -101,6 +110,16 @@ struct Harness {
 std::vector<Kind> kinds(const std::vector<SupervisorEvent>& events)
 {
     return Harness::kinds(events);
+}
+
+// relay-clean's encoder with the pump: fed on stdin, not timed until its input starts.
+NextRun stdin_fed_run()
+{
+    NextRun run;
+    run.argv = std::vector<std::string>{"ffmpeg", "-i", "pipe:0", "out.flv"};
+    run.stdin_pipe = true;
+    run.await_input = true;
+    return run;
 }
 
 } // namespace
@@ -215,13 +234,7 @@ TEST_CASE("restart() stops the run and the next starts only once it is gone", "[
     // relay-clean's encoder after its input was lost: a stdin-fed run awaiting its input.
     Harness h;
     h.settings.backoff = {100ms, 100ms};
-    h.next = [] {
-        NextRun run;
-        run.argv = std::vector<std::string>{"ffmpeg", "-i", "pipe:0", "out.flv"};
-        run.stdin_pipe = true;
-        run.await_input = true;
-        return run;
-    };
+    h.next = stdin_fed_run;
     h.spawner.ignored = {SIGINT}; // ffmpeg takes its time to flush and exit
     auto& supervisor = h.make();
     REQUIRE(kinds(h.step()) == std::vector<Kind>{Kind::started});
@@ -378,23 +391,14 @@ TEST_CASE("a data run's bytes are its progress and go to the owner", "[ffmpeg][s
     run.write_out("more");
     CHECK(h.advance(5s).empty());
     CHECK(received.size() == 9);
-    CHECK(h.advance(10s).empty());
-    const auto events = h.advance(1ms);
-    REQUIRE(kinds(events) == std::vector<Kind>{Kind::stalled});
-    CHECK(events[0].reason == "no data for 10 s");
+    CHECK(h.stall_after(10s) == "no data for 10 s");
 }
 
 TEST_CASE("a run awaiting its input is not timed until the input starts", "[ffmpeg][supervisor]")
 {
     Harness h;
     h.settings.startup_grace = 20s;
-    h.next = [] {
-        NextRun run;
-        run.argv = std::vector<std::string>{"ffmpeg", "-i", "pipe:0", "out.flv"};
-        run.stdin_pipe = true;
-        run.await_input = true;
-        return run;
-    };
+    h.next = stdin_fed_run;
     auto& supervisor = h.make();
     REQUIRE(kinds(h.step()) == std::vector<Kind>{Kind::started});
     CHECK_FALSE(supervisor.next_deadline()); // only the owner's input_started() can move it
@@ -404,10 +408,7 @@ TEST_CASE("a run awaiting its input is not timed until the input starts", "[ffmp
     CHECK(h.spawner.last().signals.empty());
     supervisor.input_started(h.clock.now);
     CHECK(supervisor.next_deadline() == h.clock.now + 20s + 1ms);
-    CHECK(h.advance(20s).empty());
-    const auto events = h.advance(1ms);
-    REQUIRE(kinds(events) == std::vector<Kind>{Kind::stalled});
-    CHECK(events[0].reason == "no output progress for 20 s (stalled input or output)");
+    CHECK(h.stall_after(20s) == "no output progress for 20 s (stalled input or output)");
 }
 
 TEST_CASE("the start-up grace counts from the spawn, not from the owner's probe", "[ffmpeg][supervisor]")
