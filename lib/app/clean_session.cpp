@@ -222,8 +222,8 @@ void CleanSession::after_step(Clock::time_point now)
 {
     feed_encoder(m_feed.tick(now), now);
     const auto& info = m_feed.info();
-    if (!m_late_audio_handled && m_restart_encoder.empty() && m_encoder.running() && m_feed.flowing() && info &&
-        !info->has_audio && m_feed.dropped_audio_tags() > 0) {
+    if (!m_late_audio_handled && m_restart_encoder.empty() && m_encoder.running() && !m_encoder.stopping_child() &&
+        m_feed.flowing() && info && !info->has_audio && m_feed.dropped_audio_tags() > 0) {
         m_late_audio_handled = true; // once per run: an input whose audio comes and goes is not chased
         m_restart_encoder = "audio appeared after the start: restarting ffmpeg to include it";
     }
