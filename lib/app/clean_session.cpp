@@ -5,6 +5,7 @@
 #include "ffmpeg/live_input.hpp"
 #include "ffmpeg/probe.hpp"
 #include "process/signals.hpp"
+#include "restream/fanout.hpp"
 
 #include <fmt/format.h>
 
@@ -221,8 +222,8 @@ void CleanSession::after_step(Clock::time_point now)
 {
     feed_encoder(m_feed.tick(now), now);
     const auto& info = m_feed.info();
-    if (!m_late_audio_handled && m_restart_encoder.empty() && m_encoder.running() && m_feed.flowing() && info &&
-        !info->has_audio && m_feed.dropped_audio_tags() > 0) {
+    if (!m_late_audio_handled && m_restart_encoder.empty() && m_encoder.running() && !m_encoder.stopping_child() &&
+        m_feed.flowing() && info && !info->has_audio && m_feed.dropped_audio_tags() > 0) {
         m_late_audio_handled = true; // once per run: an input whose audio comes and goes is not chased
         m_restart_encoder = "audio appeared after the start: restarting ffmpeg to include it";
     }
@@ -255,13 +256,14 @@ nlohmann::json CleanSession::stats() const
 nlohmann::json CleanSession::encoder_state() const
 {
     const auto& p = m_encoder.progress();
-    std::string state = ffmpeg::state_name(m_encoder.state());
+    auto state = restream::reported_status(m_encoder.state());
     const bool input_away = m_input && m_input->state() != ffmpeg::RunState::streaming && !m_active;
-    if (state != "streaming" && state != "stopping" && input_away) {
-        state = "waiting"; // for the input: the encoder is not at fault
+    if (state != cloud::RunStatus::streaming && state != cloud::RunStatus::stopping && input_away) {
+        state = cloud::RunStatus::waiting; // for the input: the encoder is not at fault
     }
     const auto input_error = m_input ? m_input->last_error() : std::string();
-    nlohmann::json encoder = {{"state", state},
+    const auto& last_error = state == cloud::RunStatus::waiting ? input_error : m_encoder.last_error();
+    nlohmann::json encoder = {{"state", cloud::status_word(state)},
                               {"fps", std::round(p.fps * 10) / 10},
                               {"speed", p.speed},
                               {"bitrateKbps", p.bitrate_kbps},
@@ -269,7 +271,7 @@ nlohmann::json CleanSession::encoder_state() const
                               {"droppedFrames", p.drop_frames},
                               {"duplicatedFrames", p.dup_frames},
                               {"restarts", std::max(0, m_encoder.restarts())},
-                              {"lastError", core::redact(state == "waiting" ? input_error : m_encoder.last_error())},
+                              {"lastError", core::redact(last_error)},
                               {"uptimeSeconds", duration_cast<seconds>(Clock::now() - m_started).count()},
                               {"startupSeconds", m_startup_seconds ? nlohmann::json(*m_startup_seconds) : nullptr}};
     return encoder;

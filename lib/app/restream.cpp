@@ -69,9 +69,7 @@ restream::FanoutSettings fanout_settings(const RestreamOptions& options, const c
         seconds_option(options.stall_timeout, "--stall-timeout", env, "RELAY_STALL_TIMEOUT", 10, 2, 300));
     supervision.startup_grace = seconds(20);
     supervision.error_after = settings.retry.fatal_after;
-    // Short enough that stopping all destinations at once fits MediaMTX's expectations (< 5 s).
-    supervision.stop_steps = {
-        {SIGINT, milliseconds(1500)}, {SIGTERM, milliseconds(500)}, {SIGKILL, milliseconds(1000)}};
+    supervision.stop_steps = ffmpeg::k_copy_stop_steps;
     return settings;
 }
 
@@ -170,12 +168,12 @@ nlohmann::json state_document(const RestreamPlan& plan, const restream::Fanout& 
 void log_event(const restream::FanoutEvent& event)
 {
     const auto detail = event.detail.empty() ? std::string() : ": " + event.detail;
-    if (event.to == "waiting") {
-        core::log::warn("{}: {} -> waiting for the clean source{}", event.label, event.from, detail);
-    } else if (event.to == "error") {
-        core::log::warn("{}: {} -> error{}", event.label, event.from, detail);
+    if (event.to == cloud::RunStatus::waiting) {
+        core::log::warn("{}: {} -> waiting for the clean source{}", event.label, event.from_word(), detail);
+    } else if (event.to == cloud::RunStatus::error) {
+        core::log::warn("{}: {} -> error{}", event.label, event.from_word(), detail);
     } else {
-        core::log::info("{}: {} -> {}{}", event.label, event.from.empty() ? "new" : event.from, event.to, detail);
+        core::log::info("{}: {} -> {}{}", event.label, event.from_word(), event.to_word(), detail);
     }
 }
 
@@ -198,7 +196,7 @@ nlohmann::json final_details(std::vector<restream::DestinationStatus> last, cons
                              const std::string& reason)
 {
     for (auto& destination : last) {
-        destination.state = ffmpeg::state_name(ffmpeg::RunState::stopped);
+        destination.state = cloud::RunStatus::ready;
         destination.pid.reset();
         destination.bitrate_kbps = 0;
     }

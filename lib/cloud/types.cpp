@@ -28,6 +28,25 @@ core::Result<json> parse_object(std::string_view body)
 
 } // namespace
 
+const char* status_word(RunStatus status)
+{
+    switch (status) {
+    case RunStatus::starting:
+        return "starting";
+    case RunStatus::streaming:
+        return "streaming";
+    case RunStatus::error:
+        return "error";
+    case RunStatus::stopping:
+        return "stopping";
+    case RunStatus::ready:
+        return "ready";
+    case RunStatus::waiting:
+        return "waiting";
+    }
+    return "starting";
+}
+
 core::Result<CfUrl> parse_cf_url(std::string_view body)
 {
     auto document = parse_object(body);

@@ -56,6 +56,14 @@ struct StreamStatus {
     nlohmann::json details = nlohmann::json::object();
 };
 
+// A supervised ffmpeg (a relay-restream destination's copy, relay-clean's encoder) as the
+// stream-status details and the relay-status documents name it (docs/cloud-api.md): starting
+// (also while waiting to retry), streaming, error (failed k times in a row), stopping, ready
+// (stopped), waiting (not at fault: what it reads, the clean source or the input, is gone).
+enum class RunStatus { starting, streaming, error, stopping, ready, waiting };
+// The word sent and written for a status: the one place these words are spelled.
+const char* status_word(RunStatus status);
+
 // Parsers: a malformed body, a wrong type or a missing field gives a Failure naming the field.
 core::Result<CfUrl> parse_cf_url(std::string_view body);
 core::Result<Destinations> parse_destinations(std::string_view body);

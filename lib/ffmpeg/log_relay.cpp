@@ -27,16 +27,21 @@ std::string shape_of(std::string_view text)
 
 } // namespace
 
-LogRelay::LogRelay(std::string label, std::chrono::seconds window, int max_per_second)
-    : m_label(std::move(label)), m_window(window), m_max_per_second(max_per_second)
+LogRelay::LogRelay(std::string label, std::chrono::seconds window, int max_per_second,
+                   std::function<Clock::time_point()> now)
+    : m_label(std::move(label)), m_now(std::move(now)), m_window(window), m_max_per_second(max_per_second)
 {
 }
 
 void LogRelay::line(std::string_view text)
 {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_now();
     m_last_line = core::redact(text);
     const auto shape = shape_of(text);
+    if (now - m_second_start >= std::chrono::seconds(1)) {
+        m_second_start = now;
+        m_lines_this_second = 0;
+    }
     if (shape == m_last_shape) {
         ++m_suppressed;
         if (now - m_window_start >= m_window) {
@@ -45,17 +50,16 @@ void LogRelay::line(std::string_view text)
         }
         return;
     }
-    flush();
     m_last_shape = shape;
     m_window_start = now;
-    if (now - m_second_start >= std::chrono::seconds(1)) {
-        m_second_start = now;
-        m_lines_this_second = 0;
-    }
-    if (++m_lines_this_second > m_max_per_second) {
+    if (m_lines_this_second >= m_max_per_second) {
+        // Over the cap: counted, and told once with the next line printed (a summary per
+        // dropped line would be the flood again).
         ++m_suppressed;
         return;
     }
+    flush();
+    ++m_lines_this_second;
     core::log::warn("{}: {}", m_label, m_last_line);
 }
 

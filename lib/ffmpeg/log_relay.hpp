@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -12,8 +13,10 @@ namespace mtxrelay::ffmpeg {
 // flood MediaMTX's log.
 class LogRelay {
 public:
+    using Clock = std::chrono::steady_clock;
+    // `now` times the windows (a seam for tests).
     explicit LogRelay(std::string label, std::chrono::seconds window = std::chrono::seconds(10),
-                      int max_per_second = 20);
+                      int max_per_second = 20, std::function<Clock::time_point()> now = Clock::now);
 
     void line(std::string_view text);
     // Prints the pending "suppressed" summary, if any.
@@ -23,13 +26,14 @@ public:
 
 private:
     std::string m_label;
+    std::function<Clock::time_point()> m_now;
     std::chrono::seconds m_window;
     int m_max_per_second;
     std::string m_last_shape;
     std::string m_last_line;
     int m_suppressed = 0;
-    std::chrono::steady_clock::time_point m_window_start;
-    std::chrono::steady_clock::time_point m_second_start;
+    Clock::time_point m_window_start;
+    Clock::time_point m_second_start;
     int m_lines_this_second = 0;
 };
 

@@ -10,34 +10,16 @@ namespace mtxrelay::ffmpeg {
 
 using namespace std::chrono;
 
-const char* state_name(RunState state)
-{
-    switch (state) {
-    case RunState::starting:
-        return "starting";
-    case RunState::streaming:
-        return "streaming";
-    case RunState::backoff:
-        return "starting"; // waiting to retry reads as starting to the cloud
-    case RunState::error:
-        return "error";
-    case RunState::stopping:
-        return "stopping";
-    case RunState::stopped:
-        return "ready";
-    }
-    return "starting";
-}
-
-Supervisor::Supervisor(std::string label, CommandSource command, SupervisorSettings settings)
+Supervisor::Supervisor(std::string label, CommandSource command, SupervisorSettings settings, SupervisorSeams seams)
     : m_label(std::move(label)), m_command(std::move(command)), m_settings(std::move(settings)),
-      m_rng(core::make_rng()), m_log(m_label)
+      m_seams(std::move(seams)), m_rng(m_seams.seed ? std::mt19937_64(*m_seams.seed) : core::make_rng()),
+      m_log(m_label, std::chrono::seconds(10), 20, m_seams.clock), m_parser(m_seams.clock)
 {
 }
 
 std::optional<pid_t> Supervisor::pid() const
 {
-    if (m_child && m_child->running()) {
+    if (m_child && !m_last_exit) {
         return m_child->pid();
     }
     return std::nullopt;
@@ -57,11 +39,11 @@ void Supervisor::append_fds(std::vector<pollfd>& fds) const
 
 void Supervisor::start(Clock::time_point now, std::vector<SupervisorEvent>& events)
 {
-    const auto asked = Clock::now();
+    const auto asked = m_seams.clock();
     auto next = m_command();
     // The command may probe the input for seconds: the new run's startup grace and progress
     // clock start when ffmpeg is spawned, not when the probe began.
-    now += Clock::now() - asked;
+    now += m_seams.clock() - asked;
     if (next.finish) {
         m_state = RunState::stopped;
         m_stopped = true;
@@ -80,18 +62,19 @@ void Supervisor::start(Clock::time_point now, std::vector<SupervisorEvent>& even
     options.in = next.stdin_pipe ? process::Stdio::pipe : process::Stdio::null;
     options.out = process::Stdio::pipe;
     options.err = process::Stdio::pipe;
-    auto child = process::Child::spawn(options);
+    auto child = m_seams.spawn(options);
     ++m_restarts;
     m_last_exit.reset();
     if (!child) {
         on_run_end(now, child.error().message, true, events);
         return;
     }
-    m_child.emplace(std::move(child.value()));
+    m_child = std::move(child.value());
+    m_ending = Ending::none;
     m_out_lines = process::LineBuffer();
     m_err_lines = process::LineBuffer();
     m_tail.clear();
-    m_parser = ProgressParser();
+    m_parser = ProgressParser(m_seams.clock);
     m_last_size = -1;
     m_last_time = -1;
     m_run_started = now;
@@ -162,6 +145,9 @@ void Supervisor::read_output(Clock::time_point now, std::vector<SupervisorEvent>
     }
     while (auto line = m_err_lines.next_line()) {
         m_log.line(*line);
+        if (m_ending != Ending::none) {
+            continue; // what a run prints while we stop it is not why it failed
+        }
         m_tail.push_back(m_log.last_line());
         if (m_tail.size() > 8) {
             m_tail.pop_front();
@@ -182,6 +168,7 @@ void Supervisor::on_run_end(Clock::time_point now, const std::string& reason, bo
         m_last_error = reason;
     }
     m_child.reset();
+    m_ending = Ending::none;
     m_streaming_since.reset();
     if (m_stopped) {
         m_state = RunState::stopped;
@@ -189,7 +176,7 @@ void Supervisor::on_run_end(Clock::time_point now, const std::string& reason, bo
     }
     std::optional<milliseconds> chosen;
     if (m_settings.retry_delay) {
-        chosen = m_settings.retry_delay(reason, m_failures, m_tail);
+        chosen = m_settings.retry_delay(reason, m_failures, m_tail, now);
     }
     const auto wait = chosen ? *chosen : m_settings.backoff.delay(std::max(0, m_failures - 1), m_rng);
     m_next_start = now + wait;
@@ -202,10 +189,11 @@ void Supervisor::on_run_end(Clock::time_point now, const std::string& reason, bo
 std::vector<SupervisorEvent> Supervisor::step(Clock::time_point now)
 {
     std::vector<SupervisorEvent> events;
+    if (m_child && m_ending != Ending::none) {
+        advance_stop(now, events);
+        return events;
+    }
     if (m_stopped) {
-        if (m_child) {
-            advance_stop(now, events);
-        }
         return events;
     }
     if (!m_child) {
@@ -236,13 +224,28 @@ std::vector<SupervisorEvent> Supervisor::step(Clock::time_point now)
         const auto idle = duration_cast<seconds>(now - m_last_advance).count();
         const auto reason = m_data_stdout ? fmt::format("no data for {} s", idle)
                                           : fmt::format("no output progress for {} s (stalled input or output)", idle);
-        core::log::warn("{}: {}: stopping ffmpeg pid {}", m_label, reason, m_child->pid());
-        m_child->close_stdin(); // end of input: an ffmpeg blocked reading it ends at once
-        m_last_exit = m_child->stop(m_settings.stop_steps);
-        events.push_back({SupervisorEvent::Kind::stalled, reason});
-        on_run_end(now, reason, true, events);
+        const auto stalled = restart(now, reason);
+        events.insert(events.end(), stalled.begin(), stalled.end());
     }
     return events;
+}
+
+std::optional<Clock::time_point> Supervisor::next_deadline() const
+{
+    if (m_child && m_ending != Ending::none) {
+        return m_stop_deadline;
+    }
+    if (m_stopped) {
+        return std::nullopt;
+    }
+    if (!m_child) {
+        return m_next_start;
+    }
+    if (m_awaiting_input) {
+        return std::nullopt;
+    }
+    const auto limit = m_streaming_since ? m_settings.stall_timeout : m_settings.startup_grace;
+    return m_last_advance + limit + milliseconds(1); // a stall is more than `limit` without progress
 }
 
 void Supervisor::input_started(Clock::time_point now)
@@ -256,15 +259,13 @@ void Supervisor::input_started(Clock::time_point now)
 std::vector<SupervisorEvent> Supervisor::restart(Clock::time_point now, const std::string& reason)
 {
     std::vector<SupervisorEvent> events;
-    if (m_stopped || !m_child) {
+    if (m_stopped || !m_child || m_ending != Ending::none) {
         return events;
     }
     core::log::warn("{}: {}: stopping ffmpeg pid {}", m_label, reason, m_child->pid());
-    m_child->close_stdin();
-    m_last_exit = m_child->stop(m_settings.stop_steps);
-    read_output(now, events);
+    m_end_reason = reason;
+    begin_ending(now, Ending::restart);
     events.push_back({SupervisorEvent::Kind::stalled, reason});
-    on_run_end(now, reason, true, events);
     return events;
 }
 
@@ -280,36 +281,52 @@ void Supervisor::begin_stop(Clock::time_point now)
         return;
     }
     m_state = RunState::stopping;
-    m_child->close_stdin();
+    if (m_ending != Ending::none) {
+        m_ending = Ending::finish; // a restart's stop under way: the same steps go on
+        return;
+    }
+    begin_ending(now, Ending::finish);
+}
+
+void Supervisor::begin_ending(Clock::time_point now, Ending why)
+{
+    m_ending = why;
+    m_child->close_stdin(); // end of input: an ffmpeg blocked reading it ends at once
     m_stop_step = 0;
-    m_stop_deadline = now;
-    std::vector<SupervisorEvent> ignored;
-    advance_stop(now, ignored);
+    send_stop_step(now);
+}
+
+void Supervisor::send_stop_step(Clock::time_point now)
+{
+    const auto& steps = m_settings.stop_steps;
+    const auto step = m_stop_step < steps.size() ? steps[m_stop_step] : process::StopStep{SIGKILL, k_kill_repeat};
+    ++m_stop_step;
+    m_child->signal(step.signal);
+    m_stop_deadline = now + step.wait;
 }
 
 void Supervisor::advance_stop(Clock::time_point now, std::vector<SupervisorEvent>& events)
 {
     std::vector<SupervisorEvent> ignored; // a last progress block is no news while stopping
     read_output(now, ignored);
-    m_state = RunState::stopping;
-    if (m_child->try_wait()) {
+    if (const auto status = m_child->try_wait()) {
         read_output(now, ignored);
         m_last_exit = m_child->stop({}); // already exited: reaps and kills leftover grandchildren
+        if (m_ending == Ending::restart) {
+            on_run_end(now, m_end_reason, true, events);
+            return;
+        }
         core::log::info("{}: ffmpeg pid {} stopped ({})", m_label, m_child->pid(), m_last_exit->describe());
         m_child.reset();
+        m_ending = Ending::none;
         m_log.flush();
         m_state = RunState::stopped;
         events.push_back({SupervisorEvent::Kind::finished, "stopped"});
         return;
     }
-    if (now < m_stop_deadline) {
-        return;
+    if (now >= m_stop_deadline) {
+        send_stop_step(now);
     }
-    const auto& steps = m_settings.stop_steps;
-    const auto step = m_stop_step < steps.size() ? steps[m_stop_step] : process::StopStep{SIGKILL, milliseconds(500)};
-    ++m_stop_step;
-    m_child->signal(step.signal);
-    m_stop_deadline = now + step.wait;
 }
 
 void Supervisor::stop()
@@ -319,11 +336,13 @@ void Supervisor::stop()
         m_state = RunState::stopping;
         m_child->close_stdin();
         const auto status = m_child->stop(m_settings.stop_steps);
+        m_ending = Ending::finish; // what it printed while stopping is not a failure's reason
         std::vector<SupervisorEvent> ignored;
-        read_output(Clock::now(), ignored);
+        read_output(m_seams.clock(), ignored);
         m_last_exit = status;
         core::log::info("{}: ffmpeg pid {} stopped ({})", m_label, m_child->pid(), status.describe());
         m_child.reset();
+        m_ending = Ending::none;
     }
     m_log.flush();
     m_state = RunState::stopped;

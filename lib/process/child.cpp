@@ -104,10 +104,13 @@ std::vector<std::string> minimal_environment()
     return env;
 }
 
-const std::vector<StopStep>& default_stop_steps()
+core::Result<std::unique_ptr<Process>> spawn_process(const SpawnOptions& options)
 {
-    static const std::vector<StopStep> k_steps = {{SIGINT, 3000ms}, {SIGTERM, 1500ms}, {SIGKILL, 2000ms}};
-    return k_steps;
+    auto child = Child::spawn(options);
+    if (!child) {
+        return child.error();
+    }
+    return std::unique_ptr<Process>(std::make_unique<Child>(std::move(child.value())));
 }
 
 std::string ExitStatus::describe() const
@@ -202,6 +205,7 @@ core::Result<Child> Child::spawn(const SpawnOptions& options)
     err_pipe[0] = -1;
     cleanup();
     if (n > 0) {
+        // It failed before exec and exits with 127 on its own: no grace to give, only reaping.
         child.stop({{SIGKILL, 2000ms}});
         return Failure{core::ErrorKind::failed,
                        fmt::format("cannot start {}: {}", options.argv[0], std::strerror(child_errno))};
@@ -308,7 +312,7 @@ void Child::signal(int signal_number) const
     ::kill(m_pid, signal_number);
 }
 
-ExitStatus Child::stop(const std::vector<StopStep>& steps)
+ExitStatus Child::stop(const StopSteps& steps)
 {
     for (const auto& step : steps) {
         if (try_wait()) {

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,9 +19,15 @@ struct StopStep {
     int signal;
     std::chrono::milliseconds wait;
 };
+using StopSteps = std::vector<StopStep>;
 
-// SIGINT first so ffmpeg flushes and closes its outputs, then escalate.
-const std::vector<StopStep>& default_stop_steps();
+// A child with no owner's deadline (ffprobe, run-and-capture, a Child dropped without an
+// explicit stop): SIGINT first so a program that flushes on it (ffmpeg) can, 3 s for that;
+// SIGTERM and 1.5 s for one that ignored SIGINT; SIGKILL and 2 s for the kernel to end it.
+// The ffmpeg runs the tools supervise have their own sequences (ffmpeg/stop_steps.hpp).
+inline const StopSteps k_child_stop_steps = {{SIGINT, std::chrono::milliseconds(3000)},
+                                             {SIGTERM, std::chrono::milliseconds(1500)},
+                                             {SIGKILL, std::chrono::milliseconds(2000)}};
 
 enum class Stdio { inherit, null, pipe };
 
@@ -48,8 +56,36 @@ struct ExitStatus {
     std::string describe() const;
 };
 
-// A running child process. Move-only; the destructor stops (default steps) and reaps it.
-class Child {
+// A running child as its owner drives it: its pipes, reaping and signals. Child is the real
+// one; a supervisor takes a SpawnFunction, so unit tests give a fake (pipes, a chosen status).
+class Process {
+public:
+    virtual ~Process() = default;
+    virtual pid_t pid() const = 0;
+    // Read ends of piped stdout/stderr (non-blocking), -1 when not piped or closed.
+    virtual int stdout_fd() const = 0;
+    virtual int stderr_fd() const = 0;
+    // Write end of a piped stdin (non-blocking), -1 when not piped or closed.
+    virtual int stdin_fd() const = 0;
+    virtual void close_stdout() = 0;
+    virtual void close_stderr() = 0;
+    virtual void close_stdin() = 0;
+    // Reaps without blocking; the status once the child has exited.
+    virtual std::optional<ExitStatus> try_wait() = 0;
+    // Sends one signal to the child (its process group when it has one).
+    virtual void signal(int signal_number) const = 0;
+    // Blocking: runs the steps until the child is gone, reaps it and ends what is left of its
+    // process group. With no steps on an exited child: only the reaping and the group kill.
+    virtual ExitStatus stop(const StopSteps& steps) = 0;
+};
+
+// Starts a child (Child::spawn, or a test's fake) behind the Process interface.
+using SpawnFunction = std::function<core::Result<std::unique_ptr<Process>>(const SpawnOptions& options)>;
+// The real one: Child::spawn.
+core::Result<std::unique_ptr<Process>> spawn_process(const SpawnOptions& options);
+
+// A running child process. Move-only; the destructor stops (k_child_stop_steps) and reaps it.
+class Child final : public Process {
 public:
     static core::Result<Child> spawn(const SpawnOptions& options);
 
@@ -57,26 +93,23 @@ public:
     Child& operator=(Child&& other) noexcept;
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
-    ~Child();
+    ~Child() override;
 
-    pid_t pid() const { return m_pid; }
-    // Read ends of piped stdout/stderr (non-blocking), -1 when not piped or closed.
-    int stdout_fd() const { return m_out; }
-    int stderr_fd() const { return m_err; }
-    void close_stdout();
-    void close_stderr();
-    // Write end of a piped stdin (non-blocking), -1 when not piped or closed. Closing it
-    // gives the child end-of-file.
-    int stdin_fd() const { return m_in; }
-    void close_stdin();
+    pid_t pid() const override { return m_pid; }
+    int stdout_fd() const override { return m_out; }
+    int stderr_fd() const override { return m_err; }
+    void close_stdout() override;
+    void close_stderr() override;
+    // Closing stdin gives the child end-of-file.
+    int stdin_fd() const override { return m_in; }
+    void close_stdin() override;
 
     bool running() const { return m_pid > 0 && !m_status; }
-    // Reaps without blocking; the status once the child has exited.
-    std::optional<ExitStatus> try_wait();
-    // Sends one signal to the child (its process group when it has one).
-    void signal(int signal_number) const;
+    std::optional<ExitStatus> try_wait() override;
+    void signal(int signal_number) const override;
     // Runs the stop steps until the child is gone; always reaps.
-    ExitStatus stop(const std::vector<StopStep>& steps = default_stop_steps());
+    ExitStatus stop(const StopSteps& steps) override;
+    ExitStatus stop() { return stop(k_child_stop_steps); }
 
 private:
     Child() = default;

@@ -15,6 +15,24 @@ constexpr auto k_refusal_window = std::chrono::seconds(5);
 
 } // namespace
 
+cloud::RunStatus reported_status(ffmpeg::RunState state)
+{
+    switch (state) {
+    case ffmpeg::RunState::starting:
+    case ffmpeg::RunState::backoff:
+        return cloud::RunStatus::starting;
+    case ffmpeg::RunState::streaming:
+        return cloud::RunStatus::streaming;
+    case ffmpeg::RunState::error:
+        return cloud::RunStatus::error;
+    case ffmpeg::RunState::stopping:
+        return cloud::RunStatus::stopping;
+    case ffmpeg::RunState::stopped:
+        return cloud::RunStatus::ready;
+    }
+    return cloud::RunStatus::starting;
+}
+
 Fanout::Fanout(CommandBuilder command, std::string masked_source, FanoutSettings settings)
     : m_command(std::move(command)), m_masked_source(std::move(masked_source)), m_settings(std::move(settings)),
       m_rng(core::make_rng())
@@ -36,14 +54,16 @@ Fanout::~Fanout()
 void Fanout::start(Entry& entry)
 {
     auto settings = m_settings.supervision;
-    settings.retry_delay = [this, &entry](const std::string&, int failures, const std::deque<std::string>& tail) {
-        const bool streamed = entry.streaming_since && Clock::now() - *entry.streaming_since >= k_refusal_window;
+    settings.retry_delay = [this, &entry](const std::string&, int failures, const std::deque<std::string>& tail,
+                                          Clock::time_point now) {
+        const bool streamed = entry.streaming_since && now - *entry.streaming_since >= k_refusal_window;
         entry.last_failure = classify_failure(tail, m_masked_source, streamed);
         entry.streaming_since.reset();
         return retry_delay(*entry.last_failure, failures, m_settings.retry, m_rng);
     };
     auto command = [this, &entry]() -> ffmpeg::NextRun { return {m_command(entry.desired), false, {}}; };
-    entry.supervisor = std::make_unique<ffmpeg::Supervisor>(entry.label, std::move(command), std::move(settings));
+    entry.supervisor =
+        std::make_unique<ffmpeg::Supervisor>(entry.label, std::move(command), std::move(settings), m_settings.seams);
 }
 
 bool Fanout::key_stopping(const std::string& key) const
@@ -107,29 +127,34 @@ void Fanout::append_fds(std::vector<pollfd>& fds) const
     }
 }
 
-std::string Fanout::shown_state(const Entry& entry)
+cloud::RunStatus Fanout::shown_state(const Entry& entry)
 {
     if (!entry.supervisor) {
-        return "starting";
+        return cloud::RunStatus::starting;
     }
     const auto state = entry.supervisor->state();
     const bool running = state == ffmpeg::RunState::streaming || state == ffmpeg::RunState::stopping ||
                          state == ffmpeg::RunState::stopped;
     if (!running && entry.last_failure == FailureClass::source) {
-        return "waiting";
+        return cloud::RunStatus::waiting;
     }
-    return ffmpeg::state_name(state);
+    return reported_status(state);
 }
 
 void Fanout::step_entry(Entry& entry, Clock::time_point now, std::vector<FanoutEvent>& events)
 {
-    entry.supervisor->step(now);
-    if (entry.supervisor->state() == ffmpeg::RunState::streaming && !entry.streaming_since) {
-        entry.streaming_since = now;
-    }
-    const std::string state = shown_state(entry);
-    if (state != entry.last_state) {
-        const bool failed = state == "error" || state == "starting" || state == "waiting";
+    // Every change of the shown state comes with a supervisor event (started, streaming,
+    // exited): only those are looked at.
+    for (const auto& event : entry.supervisor->step(now)) {
+        if (event.kind == ffmpeg::SupervisorEvent::Kind::streaming && !entry.streaming_since) {
+            entry.streaming_since = now;
+        }
+        const auto state = shown_state(entry);
+        if (state == entry.last_state) {
+            continue;
+        }
+        using cloud::RunStatus;
+        const bool failed = state == RunStatus::error || state == RunStatus::starting || state == RunStatus::waiting;
         const auto detail = failed ? entry.supervisor->last_error() : std::string();
         events.push_back({entry.label, entry.last_state, state, detail});
         entry.last_state = state;
@@ -151,7 +176,7 @@ std::vector<FanoutEvent> Fanout::step(Clock::time_point now)
     for (auto it = m_stopping.begin(); it != m_stopping.end();) {
         (*it)->supervisor->step(now);
         if ((*it)->supervisor->state() == ffmpeg::RunState::stopped) {
-            events.push_back({(*it)->label, "stopping", "removed", {}});
+            events.push_back({(*it)->label, cloud::RunStatus::stopping, std::nullopt, {}});
             it = m_stopping.erase(it);
         } else {
             ++it;
@@ -178,7 +203,7 @@ DestinationStatus Fanout::status_of(const Entry& entry) const
     status.since = entry.since;
     if (entry.last_failure) {
         status.failure = class_name(*entry.last_failure);
-        if (status.state != "streaming") {
+        if (status.state != cloud::RunStatus::streaming) {
             status.reason = status.failure;
         }
     }
@@ -199,7 +224,7 @@ DestinationStatus Fanout::status_of(const Entry& entry) const
 bool Fanout::source_gone() const
 {
     return !m_active.empty() && std::all_of(m_active.begin(), m_active.end(), [](const std::unique_ptr<Entry>& entry) {
-        return shown_state(*entry) == "waiting";
+        return shown_state(*entry) == cloud::RunStatus::waiting;
     });
 }
 

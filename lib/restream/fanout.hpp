@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cloud/types.hpp"
 #include "ffmpeg/supervisor.hpp"
 #include "restream/destination_set.hpp"
 #include "restream/failure.hpp"
@@ -20,18 +21,26 @@ namespace mtxrelay::restream {
 using ffmpeg::Clock;
 
 struct FanoutSettings {
-    ffmpeg::SupervisorSettings supervision; // per destination; its retry_delay is set by the fan-out
+    // Per destination (relay-restream sets ffmpeg::k_copy_stop_steps); its retry_delay is set
+    // by the fan-out.
+    ffmpeg::SupervisorSettings supervision;
     RetryPolicy retry;
+    // Seams for tests (fake children, a fake clock); the same for every destination.
+    ffmpeg::SupervisorSeams seams;
 };
+
+// How a supervised run's state is reported: waiting to retry reads `starting`, stopped reads
+// `ready` (a stall being stopped still reads what it was until it is gone).
+cloud::RunStatus reported_status(ffmpeg::RunState state);
 
 // One destination as the status posts and the status line show it (URL masked).
 struct DestinationStatus {
     int id = 0; // serial number in this run, for telling unnamed destinations apart in logs
     std::string name;
     std::string url; // masked
-    // starting|streaming|backoff|error|stopping|stopped, or waiting: the copy is fine but the
-    // relay's own clean source is gone (a state of the stream, not of this destination).
-    std::string state;
+    // As reported (reported_status()), or waiting: the copy is fine but the relay's own clean
+    // source is gone (a state of the stream, not of this destination).
+    cloud::RunStatus state = cloud::RunStatus::starting;
     std::string last_error;
     std::string failure;                         // class of the last failure (class_name()), empty before any
     std::string reason;                          // the failure class while not streaming, else empty
@@ -45,12 +54,17 @@ struct DestinationStatus {
     long frames = 0;     // written by the current run
 };
 
-// A destination changed state (or was removed); `detail` carries the error when there is one.
+// A destination changed state (or was added or removed); `detail` carries the error when
+// there is one.
 struct FanoutEvent {
     std::string label;
-    std::string from;
-    std::string to;
+    std::optional<cloud::RunStatus> from; // nullopt: the destination is new
+    std::optional<cloud::RunStatus> to;   // nullopt: it was removed
     std::string detail;
+
+    // For log lines: the status word, "new" or "removed".
+    const char* from_word() const { return from ? cloud::status_word(*from) : "new"; }
+    const char* to_word() const { return to ? cloud::status_word(*to) : "removed"; }
 };
 
 // Owns one supervised copy ffmpeg per destination. apply() reconciles with a new desired set:
@@ -85,7 +99,7 @@ private:
         std::string label;
         std::unique_ptr<ffmpeg::Supervisor> supervisor; // null while the previous run of its URL stops
         std::optional<FailureClass> last_failure;
-        std::string last_state;
+        std::optional<cloud::RunStatus> last_state; // as last reported in a FanoutEvent
         // When the current run started delivering output. A run that ends within
         // k_refusal_window of that was refused, not dropped: servers that refuse a key
         // (nginx-rtmp `deny publish`) take the first packets, then close.
@@ -94,7 +108,7 @@ private:
     };
 
     // The state shown for an entry: the supervisor's, or `waiting` when the source is gone.
-    static std::string shown_state(const Entry& entry);
+    static cloud::RunStatus shown_state(const Entry& entry);
 
     void start(Entry& entry);
     void stop(std::vector<std::unique_ptr<Entry>>::iterator it, Clock::time_point now, const std::string& why);

@@ -52,15 +52,17 @@ std::string display_name(const DestinationStatus& d)
 std::string overall_status(const std::vector<DestinationStatus>& destinations)
 {
     const bool all_failed =
-        !destinations.empty() && std::all_of(destinations.begin(), destinations.end(),
-                                             [](const auto& d) { return d.state == "error" || d.state == "waiting"; });
+        !destinations.empty() && std::all_of(destinations.begin(), destinations.end(), [](const auto& d) {
+            return d.state == cloud::RunStatus::error || d.state == cloud::RunStatus::waiting;
+        });
     return all_failed ? "error" : "active";
 }
 
 std::string stream_state(const std::vector<DestinationStatus>& destinations)
 {
-    const bool waiting = !destinations.empty() && std::all_of(destinations.begin(), destinations.end(),
-                                                              [](const auto& d) { return d.state == "waiting"; });
+    const bool waiting =
+        !destinations.empty() && std::all_of(destinations.begin(), destinations.end(),
+                                             [](const auto& d) { return d.state == cloud::RunStatus::waiting; });
     return waiting ? "source_gone" : "active";
 }
 
@@ -72,7 +74,7 @@ nlohmann::json state_document(const std::vector<DestinationStatus>& destinations
         list.push_back({{"id", d.id},
                         {"name", d.name.empty() ? fmt::format("dest {}", d.id) : d.name},
                         {"url", d.url},
-                        {"state", d.state},
+                        {"state", cloud::status_word(d.state)},
                         {"reason", d.reason},
                         {"lastError", d.last_error},
                         {"since", core::log::timestamp(d.since)},
@@ -108,7 +110,7 @@ nlohmann::json status_details(const std::vector<DestinationStatus>& destinations
         nlohmann::json item = {{"id", d.id},
                                {"name", d.name},
                                {"url", d.url},
-                               {"state", d.state},
+                               {"state", cloud::status_word(d.state)},
                                {"lastError", public_error(d)},
                                {"retries", d.retries},
                                {"consecutiveFailures", d.failures},
@@ -118,7 +120,7 @@ nlohmann::json status_details(const std::vector<DestinationStatus>& destinations
             item["failureClass"] = public_class(d.failure);
         }
         list.push_back(std::move(item));
-        if (d.state == "streaming") {
+        if (d.state == cloud::RunStatus::streaming) {
             ++streaming;
             bitrate += d.bitrate_kbps;
         }
@@ -138,16 +140,17 @@ std::string status_line(const std::vector<DestinationStatus>& destinations)
     if (destinations.empty()) {
         return "no destinations";
     }
-    std::map<std::string, int> counts;
+    std::map<std::string, int> counts; // by word: the summary lists them alphabetically
     std::string details;
     for (const auto& d : destinations) {
-        ++counts[d.state];
+        const std::string word = cloud::status_word(d.state);
+        ++counts[word];
         details += details.empty() ? "" : "; ";
-        details += fmt::format("{} {}", display_name(d), d.state);
+        details += fmt::format("{} {}", display_name(d), word);
         if (d.pid) {
             details += fmt::format(" pid {}", *d.pid);
         }
-        if (d.state == "streaming") {
+        if (d.state == cloud::RunStatus::streaming) {
             details += fmt::format(" {:.0f} kbit/s", d.bitrate_kbps);
         } else if (!d.last_error.empty()) {
             details += fmt::format(" ({} failure(s) in a row, {} retries: {})", d.failures, d.retries, d.last_error);

@@ -59,3 +59,54 @@ TEST_CASE("fps is the rate over the last block, not ffmpeg's average since its s
     now += 1s;
     CHECK(feed_block(parser, 205, 41.0).fps == Approx(0.0)); // stalled
 }
+
+TEST_CASE("values ffmpeg cannot give yet read as zero, not as garbage", "[ffmpeg][progress]")
+{
+    // The first blocks of a run before any packet was muxed.
+    ProgressParser parser;
+    std::optional<Progress> done;
+    for (const auto* line : {"frame=0", "fps=0.00", "bitrate=N/A", "total_size=N/A", "out_time_us=N/A", "dup_frames=0",
+                             "drop_frames=0", "speed=N/A", "progress=continue"}) {
+        done = parser.feed(line);
+    }
+    REQUIRE(done);
+    CHECK(done->bitrate_kbps == 0);
+    CHECK(done->total_size == 0);
+    CHECK(done->out_time_us == 0);
+    CHECK(done->speed == 0);
+}
+
+TEST_CASE("lines that are not key=value, and unknown keys, change nothing", "[ffmpeg][progress]")
+{
+    ProgressParser parser;
+    CHECK_FALSE(parser.feed("frame=42"));
+    CHECK_FALSE(parser.feed("garbage without an equals sign"));
+    CHECK_FALSE(parser.feed(""));
+    CHECK_FALSE(parser.feed("stream_0_0_q=28.0"));
+    CHECK_FALSE(parser.feed("=3"));
+    CHECK_FALSE(parser.feed("total_size=not a number"));
+    CHECK_FALSE(parser.feed("out_time_ms=1500000")); // ffmpeg 5.1 prints microseconds here too
+    CHECK_FALSE(parser.feed("speed= 1.02x"));
+    const auto p = parser.feed("progress=continue");
+    REQUIRE(p);
+    CHECK(p->frame == 42);
+    CHECK(p->total_size == 0);
+    CHECK(p->out_time_us == 1500000);
+    CHECK(p->speed == Approx(1.02));
+    CHECK_FALSE(p->end);
+}
+
+TEST_CASE("blocks are independent and the last one says the end", "[ffmpeg][progress]")
+{
+    ProgressParser parser;
+    parser.feed("frame=10");
+    parser.feed("dup_frames=3");
+    REQUIRE(parser.feed("progress=continue"));
+    // A field missing from the next block does not carry over from the previous one.
+    parser.feed("frame=20");
+    const auto last = parser.feed("progress=end");
+    REQUIRE(last);
+    CHECK(last->frame == 20);
+    CHECK(last->dup_frames == 0);
+    CHECK(last->end);
+}

@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "fake_process.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,11 +14,13 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+using mtxrelay::cloud::RunStatus;
 using mtxrelay::restream::Clock;
 using mtxrelay::restream::DesiredDestination;
 using mtxrelay::restream::DestinationSet;
 using mtxrelay::restream::DestinationStatus;
 using mtxrelay::restream::Fanout;
+using mtxrelay::restream::FanoutEvent;
 using mtxrelay::restream::FanoutSettings;
 
 namespace {
@@ -89,7 +92,7 @@ bool all_streaming(const Fanout& fanout, size_t count)
 {
     const auto all = fanout.snapshot();
     return all.size() == count &&
-           std::all_of(all.begin(), all.end(), [](const auto& d) { return d.state == "streaming" && d.pid; });
+           std::all_of(all.begin(), all.end(), [](const auto& d) { return d.state == RunStatus::streaming && d.pid; });
 }
 
 bool alive(pid_t pid)
@@ -153,7 +156,7 @@ TEST_CASE("a refused destination ends in error with its reason and does not dist
     fanout.apply(set_of({{"rtmp://a.example/ok/1", "A"}, {"rtmp://203.0.113.9/refused/KEY", "R"}}), Clock::now());
     REQUIRE(drive(fanout, 5s, [&] {
         const auto all = by_name(fanout);
-        return all.size() == 2 && all.at("A").state == "streaming" && all.at("R").state == "error";
+        return all.size() == 2 && all.at("A").state == RunStatus::streaming && all.at("R").state == RunStatus::error;
     }));
     const auto first = by_name(fanout);
     CHECK(first.at("R").failure == "unreachable");
@@ -167,7 +170,7 @@ TEST_CASE("a refused destination ends in error with its reason and does not dist
     const auto later = by_name(fanout);
     CHECK(later.at("R").retries == first.at("R").retries);
     CHECK(later.at("A").pid == first.at("A").pid);
-    CHECK(later.at("A").state == "streaming");
+    CHECK(later.at("A").state == RunStatus::streaming);
     fanout.begin_stop_all(Clock::now());
     CHECK(drive(fanout, 3s, [&] { return fanout.idle(); }));
 }
@@ -185,9 +188,9 @@ TEST_CASE("when the clean source is gone the destinations wait for it instead of
         return all.size() == 2 && all.at("A").failures >= 2 && all.at("B").failures >= 2;
     }));
     const auto all = by_name(fanout);
-    CHECK(all.at("A").state == "waiting");
+    CHECK(all.at("A").state == RunStatus::waiting);
     CHECK(all.at("A").reason == "source_gone");
-    CHECK(all.at("B").state == "waiting");
+    CHECK(all.at("B").state == RunStatus::waiting);
     CHECK(fanout.source_gone());
     fanout.begin_stop_all(Clock::now());
     CHECK(drive(fanout, 3s, [&] { return fanout.idle(); }));
@@ -209,7 +212,7 @@ TEST_CASE("stopping all destinations runs their grace periods in parallel")
     }
     const auto started = Clock::now();
     fanout.begin_stop_all(started);
-    CHECK(fanout.snapshot().front().state == "stopping");
+    CHECK(fanout.snapshot().front().state == RunStatus::stopping);
     REQUIRE(drive(fanout, 3s, [&] { return fanout.idle(); }));
     // Each ignores SIGINT (300 ms grace) and dies on SIGTERM: in parallel ~0.3 s, in turn 1.2 s.
     CHECK(Clock::now() - started < 900ms);
@@ -237,9 +240,98 @@ TEST_CASE("a destination re-added while its old run is still stopping waits for 
             }
         }
         const auto all = fanout.snapshot();
-        return all.size() == 1 && all.front().state == "streaming" && all.front().pid != old_pid;
+        return all.size() == 1 && all.front().state == RunStatus::streaming && all.front().pid != old_pid;
     }));
     CHECK_FALSE(overlapped);
     fanout.begin_stop_all(Clock::now());
     CHECK(drive(fanout, 3s, [&] { return fanout.idle(); }));
+}
+
+TEST_CASE("a stalled destination is stopped step by step while the others keep being served")
+{
+    // Fake runs on a fake clock: the fan-out's loop must keep turning for every destination
+    // while one stalled copy is being stopped (SIGINT, then SIGTERM, then SIGKILL).
+    QuietLog quiet;
+    mtxrelay::testing::ManualClock clock;
+    mtxrelay::testing::FakeSpawner spawner(&clock);
+    spawner.ignored = {SIGINT, SIGTERM};
+    auto settings = fast_settings();
+    settings.supervision.stall_timeout = std::chrono::seconds(10);
+    settings.supervision.stop_steps = mtxrelay::ffmpeg::k_copy_stop_steps;
+    settings.supervision.backoff = {1000ms, 1000ms};
+    settings.seams.spawn = spawner.function();
+    settings.seams.clock = clock.function();
+    settings.seams.seed = 1;
+    Fanout fanout(
+        [](const DesiredDestination& d) {
+            return std::vector<std::string>{"ffmpeg", d.url};
+        },
+        "rtmp://127.0.0.1:1935/clean/***", settings);
+    fanout.apply(set_of({{"rtmp://a.example/app/1", "A"}, {"rtmp://b.example/app/2", "B"}}), clock.now);
+    std::vector<FanoutEvent> events = fanout.step(clock.now);
+    REQUIRE(spawner.runs.size() == 2);
+    auto& a = *spawner.runs[0];
+    auto& b = *spawner.runs[1];
+    REQUIRE(a.options.argv.back() == "rtmp://a.example/app/1");
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].label == "dest 1 A");
+    CHECK_FALSE(events[0].from);
+    CHECK(events[0].from_word() == std::string("new"));
+    CHECK(events[0].to == RunStatus::starting);
+
+    long long size = 0;
+    auto feed = [&](mtxrelay::testing::FakeRun& run) {
+        size += 50000;
+        run.progress(size / 1000, size, size * 10);
+    };
+    feed(a);
+    feed(b);
+    clock.now += 500ms;
+    events = fanout.step(clock.now);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].from == RunStatus::starting);
+    CHECK(events[0].to == RunStatus::streaming);
+    CHECK(events[0].detail.empty());
+
+    // A's output freezes; B keeps flowing and is read at every step, stop steps and all.
+    std::vector<std::pair<int, Clock::duration>> a_signals;
+    const auto frozen = clock.now;
+    for (int i = 0; i < 28; ++i) {
+        feed(b);
+        clock.now += 500ms;
+        for (const auto& event : fanout.step(clock.now)) {
+            events.push_back(event);
+        }
+        CHECK(fanout.snapshot().size() == 2);
+        CHECK(by_name(fanout).at("B").state == RunStatus::streaming);
+        CHECK(by_name(fanout).at("B").bytes == size);
+    }
+    for (const auto& [signal, at] : a.signals) {
+        a_signals.emplace_back(signal, at - frozen);
+    }
+    // Stalled after 10 s without progress (checked every 0.5 s), then 1.5 s and 0.5 s later.
+    CHECK(a_signals ==
+          std::vector<std::pair<int, Clock::duration>>{{SIGINT, 10500ms}, {SIGTERM, 12000ms}, {SIGKILL, 12500ms}});
+    CHECK(a.blocking_stops == 0);
+    CHECK(b.signals.empty());
+    // A's one change: streaming -> starting (waiting to retry) once its copy was gone, with why.
+    REQUIRE(events.size() == 3);
+    CHECK(events[2].label == "dest 1 A");
+    CHECK(events[2].from == RunStatus::streaming);
+    CHECK(events[2].to == RunStatus::starting);
+    CHECK(events[2].detail == "no output progress for 10 s (stalled input or output)");
+    CHECK(spawner.runs.size() == 3); // A started again after its backoff, B untouched
+    CHECK(spawner.alive() == 2);
+
+    fanout.apply(set_of({{"rtmp://b.example/app/2", "B"}}), clock.now);
+    events.clear();
+    for (int i = 0; i < 40 && events.empty(); ++i) {
+        clock.now += 100ms;
+        events = fanout.step(clock.now);
+    }
+    REQUIRE(events.size() == 1); // after SIGINT 1.5 s and SIGTERM 0.5 s ignored, SIGKILL
+    CHECK(spawner.runs[2]->signal_numbers() == std::vector<int>{SIGINT, SIGTERM, SIGKILL});
+    CHECK(events[0].from == RunStatus::stopping);
+    CHECK_FALSE(events[0].to);
+    CHECK(events[0].to_word() == std::string("removed"));
 }

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+using mtxrelay::cloud::RunStatus;
 using mtxrelay::restream::DestinationStatus;
 using mtxrelay::restream::overall_status;
 using mtxrelay::restream::RefusedDestination;
@@ -11,7 +12,7 @@ using mtxrelay::restream::stream_state;
 
 namespace {
 
-DestinationStatus destination(int id, const std::string& name, const std::string& state)
+DestinationStatus destination(int id, const std::string& name, RunStatus state)
 {
     DestinationStatus status;
     status.id = id;
@@ -26,25 +27,28 @@ DestinationStatus destination(int id, const std::string& name, const std::string
 TEST_CASE("the overall status is error only when every destination is in error")
 {
     CHECK(overall_status({}) == "active");
-    CHECK(overall_status({destination(1, "A", "error"), destination(2, "B", "streaming")}) == "active");
-    CHECK(overall_status({destination(1, "A", "error"), destination(2, "B", "error")}) == "error");
+    CHECK(overall_status({destination(1, "A", RunStatus::error), destination(2, "B", RunStatus::streaming)}) ==
+          "active");
+    CHECK(overall_status({destination(1, "A", RunStatus::error), destination(2, "B", RunStatus::error)}) == "error");
 }
 
 TEST_CASE("the source gone is a state of the stream, not an error of the destinations")
 {
-    CHECK(stream_state({destination(1, "A", "waiting"), destination(2, "B", "waiting")}) == "source_gone");
-    CHECK(stream_state({destination(1, "A", "waiting"), destination(2, "B", "streaming")}) == "active");
+    CHECK(stream_state({destination(1, "A", RunStatus::waiting), destination(2, "B", RunStatus::waiting)}) ==
+          "source_gone");
+    CHECK(stream_state({destination(1, "A", RunStatus::waiting), destination(2, "B", RunStatus::streaming)}) ==
+          "active");
     CHECK(stream_state({}) == "active");
 }
 
 TEST_CASE("status details list every destination with its state, error and retries, and the refused ones")
 {
-    auto failing = destination(2, "", "error");
+    auto failing = destination(2, "", RunStatus::error);
     failing.last_error = "ffmpeg exited with code 1: rtmp://h.example/app/*** Connection refused";
     failing.failure = "timeout";
     failing.retries = 4;
     failing.failures = 3;
-    auto streaming = destination(1, "YouTube", "streaming");
+    auto streaming = destination(1, "YouTube", RunStatus::streaming);
     streaming.pid = 4242;
     streaming.bitrate_kbps = 2500;
     const auto details = status_details(
@@ -72,4 +76,29 @@ TEST_CASE("status details list every destination with its state, error and retri
     CHECK(line.find("dest 1 YouTube streaming pid 4242 2500 kbit/s") != std::string::npos);
     CHECK(line.find("dest 2 <rtmp://h.example/app/***> error (3 failure(s) in a row, 4 retries") != std::string::npos);
     CHECK(line.find("Connection refused") != std::string::npos); // the operator's log keeps the detail
+}
+
+TEST_CASE("every state reads in the cloud's words in the status post, the state document and the log line")
+{
+    const std::vector<std::pair<RunStatus, std::string>> words = {
+        {RunStatus::starting, "starting"}, {RunStatus::streaming, "streaming"}, {RunStatus::error, "error"},
+        {RunStatus::stopping, "stopping"}, {RunStatus::ready, "ready"},         {RunStatus::waiting, "waiting"}};
+    for (const auto& [state, word] : words) {
+        const auto d = destination(1, "A", state);
+        CHECK(status_details({d}, {})["destinations"][0]["state"] == word);
+        CHECK(mtxrelay::restream::state_document({d}, {})[0]["state"] == word);
+        CHECK(status_line({d}).find("1 destination(s): 1 " + word + " | dest 1 A " + word) == 0);
+    }
+}
+
+TEST_CASE("a supervised run's states are reported as the cloud knows them")
+{
+    using mtxrelay::ffmpeg::RunState;
+    using mtxrelay::restream::reported_status;
+    CHECK(reported_status(RunState::starting) == RunStatus::starting);
+    CHECK(reported_status(RunState::backoff) == RunStatus::starting); // waiting to retry
+    CHECK(reported_status(RunState::streaming) == RunStatus::streaming);
+    CHECK(reported_status(RunState::error) == RunStatus::error);
+    CHECK(reported_status(RunState::stopping) == RunStatus::stopping);
+    CHECK(reported_status(RunState::stopped) == RunStatus::ready);
 }
