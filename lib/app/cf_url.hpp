@@ -6,9 +6,10 @@
 
 namespace mtxrelay::app {
 
+// relay-cf-url's command line: the common rows of app/settings.hpp and cf_url_json.
 struct CfUrlOptions {
     CommonOptions common;
-    bool json = false; // print the whole response instead of the URL
+    bool json = false;
 };
 
 // relay-cf-url: prints the upstream ingest URL for (user, stream) on stdout, nothing else.

@@ -3,6 +3,7 @@
 #include "app/clean_session.hpp"
 #include "app/ingest_url.hpp"
 #include "app/relay_env.hpp"
+#include "app/settings.hpp"
 #include "cloud/client.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -30,14 +31,14 @@ using namespace std::chrono;
 ffmpeg::CleanProfile load_profile(const CleanOptions& options, const core::EnvLookup& env)
 {
     ffmpeg::CleanProfile profile;
-    const auto quality_name = options.quality ? *options.quality : env("RELAY_QUALITY").value_or("720p");
+    const auto quality_name = *read_text(settings::quality, options.quality, env);
     const auto quality = ffmpeg::find_quality(quality_name);
     if (!quality) {
         throw core::UsageError(fmt::format("unknown quality '{}': use 480p, 720p or 1080p", quality_name));
     }
     profile.quality = *quality;
-    profile.fps = int_setting(options.fps, "--fps", env, "RELAY_FPS", 30, 15, 60);
-    profile.gop_seconds = int_setting(options.gop_seconds, "--gop-seconds", env, "RELAY_GOP_SECONDS", 2, 2, 10);
+    profile.fps = read_int(settings::fps, options.fps, env);
+    profile.gop_seconds = read_int(settings::gop_seconds, options.gop_seconds, env);
     return profile;
 }
 
@@ -70,7 +71,7 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     }
     plan.profile = load_profile(options, env);
     const auto rtmp = load_rtmp_server(options.rtmp_host, options.rtmp_port, env);
-    const auto target = options.target ? *options.target : env("RELAY_CLEAN_TARGET").value_or("local");
+    const auto target = *read_text(settings::clean_target, options.target, env);
     if (target != "local" && target != "cloud") {
         throw core::UsageError(fmt::format("unknown target '{}': use local (clean/<user>/<stream> on this relay) "
                                            "or cloud (the cf-url lookup's ingest URL)",
@@ -101,14 +102,12 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     } else {
         plan.output_from_cloud = true;
     }
-    const double stall =
-        seconds_setting(options.stall_timeout, "--stall-timeout", env, "RELAY_STALL_TIMEOUT", 10, 2, 300);
+    const double stall = read_seconds(settings::stall_timeout, options.stall_timeout, env);
     plan.supervision.stall_timeout = seconds(static_cast<long>(stall));
-    plan.status_interval = seconds(static_cast<long>(
-        seconds_setting(options.status_interval, "--status-interval", env, "RELAY_STATUS_INTERVAL", 10, 1, 3600)));
+    plan.status_interval =
+        seconds(static_cast<long>(read_seconds(settings::status_interval, options.status_interval, env)));
     plan.input_gone_after =
-        milliseconds(static_cast<long>(1000 * seconds_setting(options.input_gone_after, "--input-gone-after", env,
-                                                              "RELAY_INPUT_GONE_AFTER", 15, 1, 3600)));
+        milliseconds(static_cast<long>(1000 * read_seconds(settings::input_gone_after, options.input_gone_after, env)));
     if (options.recipe != "clean" && options.recipe != "seed") {
         throw core::UsageError("--recipe must be clean or seed");
     }
@@ -116,7 +115,7 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     plan.realtime = options.realtime;
     plan.pump = !plan.seed_recipe && ffmpeg::is_rtmp(plan.input);
     // MediaMTX knows the tracks of the relay's own path; an --input elsewhere it does not.
-    const auto api_setting = options.mtx_api ? *options.mtx_api : env("RELAY_MTX_API").value_or("127.0.0.1:9997");
+    const auto api_setting = *read_text(settings::mtx_api, options.mtx_api, env);
     const auto api = mtx::api_base_url(api_setting, "--mtx-api/RELAY_MTX_API");
     if (plan.pump && !plan.input_path.empty()) {
         plan.mtx_api = api;

@@ -8,23 +8,27 @@
 
 namespace mtxrelay::app {
 
+// relay-clean's command line. Each field is the flag of a row in app/settings.hpp (its
+// environment variable, default, range and help are there): clean_target, clean_input,
+// clean_output, quality, fps, gop_seconds, stall_timeout, status_interval, input_gone_after,
+// rtmp_host, rtmp_port, mtx_api, recipe, realtime, overwrite.
 struct CleanOptions {
     CommonOptions common;
-    std::optional<std::string> target;      // local|cloud (RELAY_CLEAN_TARGET, default local)
-    std::optional<std::string> input;       // default rtmp://HOST:PORT/$MTX_PATH
-    std::optional<std::string> output;      // default from the target
-    std::optional<std::string> quality;     // 480p|720p|1080p (RELAY_QUALITY, default 720p)
-    std::optional<int> fps;                 // RELAY_FPS, default 30
-    std::optional<int> gop_seconds;         // RELAY_GOP_SECONDS, 2-10, default 2
-    std::optional<double> stall_timeout;    // RELAY_STALL_TIMEOUT, default 10 s
-    std::optional<double> status_interval;  // RELAY_STATUS_INTERVAL, default 10 s
-    std::optional<double> input_gone_after; // RELAY_INPUT_GONE_AFTER, default 15 s
+    std::optional<std::string> target;
+    std::optional<std::string> input;
+    std::optional<std::string> output;
+    std::optional<std::string> quality;
+    std::optional<int> fps;
+    std::optional<int> gop_seconds;
+    std::optional<double> stall_timeout;
+    std::optional<double> status_interval;
+    std::optional<double> input_gone_after;
     std::optional<std::string> rtmp_host;
     std::optional<int> rtmp_port;
-    std::optional<std::string> mtx_api; // RELAY_MTX_API, default 127.0.0.1:9997; "off"
-    std::string recipe = "clean";       // "seed": the seeds' command, for comparisons only
-    bool realtime = false;              // read the input at its own pace (-re), for files
-    bool overwrite = false;             // replace an existing output file
+    std::optional<std::string> mtx_api;
+    std::string recipe = "clean"; // a CLI11 choice, never unset
+    bool realtime = false;
+    bool overwrite = false;
 };
 
 // relay-clean: supervises one ffmpeg that turns the dirty input into the clean contract and

@@ -14,32 +14,6 @@
 
 namespace mtxrelay::app {
 
-void add_common_options(CLI::App& app, CommonOptions& options, bool with_cloud, bool with_dry_run)
-{
-    app.add_option("--user", options.context.user_id, "User id (default: env G1, or from MTX_PATH)");
-    app.add_option("--stream", options.context.stream_id, "Stream id (default: env G2, or from MTX_PATH)");
-    app.add_option("--path", options.context.path, "MediaMTX path, e.g. live/alice/s1 (default: env MTX_PATH)");
-    app.add_option("--log-format", options.log_format,
-                   "Log lines as 'text' or 'json' (default: env RELAY_LOG_FORMAT or text)")
-        ->check(CLI::IsMember({"text", "json"}));
-    if (with_cloud) {
-        app.add_option("--cloud-url", options.cloud.url, "Cloud API base URL (default: env CLOUD_API_URL)");
-        app.add_option(
-            "--cloud-timeout", options.cloud.timeout_seconds,
-            "Overall deadline in seconds for one cloud call with its retries (default: env CLOUD_API_TIMEOUT or 30)");
-    }
-    if (with_dry_run) {
-        app.add_flag("--dry-run", options.dry_run, "Print what would be done (secrets masked) and exit");
-    }
-}
-
-void add_runtime_dir_option(CLI::App& app, std::optional<std::string>& runtime_dir)
-{
-    app.add_option("--runtime-dir", runtime_dir,
-                   "Directory of the state documents relay-status reads (default: env RELAY_RUNTIME_DIR, else "
-                   "$XDG_RUNTIME_DIR/mtxrelay, else /tmp/mtxrelay-<uid>)");
-}
-
 std::string exit_code_footer(const std::string& extra)
 {
     return "\nExit codes: 0 ok, 1 failure, 2 usage or configuration error, 130 interrupted" + extra +
@@ -54,9 +28,9 @@ void setup_logging(const std::string& tool, const CommonOptions& options, const 
 void setup_logging(const std::string& tool, const std::optional<std::string>& log_format, const core::EnvLookup& env)
 {
     auto format = core::log::Format::text;
-    const auto requested = log_format ? log_format : env("RELAY_LOG_FORMAT");
+    const auto requested = read_text(settings::log_format, log_format, env);
     if (requested && !core::log::parse_format(*requested, format)) {
-        throw core::UsageError(fmt::format("RELAY_LOG_FORMAT='{}' must be 'text' or 'json'", *requested));
+        throw core::UsageError(fmt::format("{}='{}' must be 'text' or 'json'", settings::log_format.env, *requested));
     }
     core::log::configure(tool, format);
 }
@@ -110,16 +84,17 @@ const char* exit_reason(core::ExitCode code)
 void early_logging(const std::string& tool, int argc, char** argv)
 {
     auto format = core::log::Format::text;
-    const auto flag = raw_flag(argc, argv, "--log-format");
-    const char* env = std::getenv("RELAY_LOG_FORMAT");
-    if (!(flag && core::log::parse_format(*flag, format)) && env != nullptr) {
-        core::log::parse_format(env, format); // an invalid value is reported by setup_logging
+    const auto env = core::process_env();
+    const auto flag = raw_flag(argc, argv, settings::log_format.flag);
+    const auto requested = env(settings::log_format.env);
+    if (!(flag && core::log::parse_format(*flag, format)) && requested) {
+        core::log::parse_format(*requested, format); // an invalid value is reported by setup_logging
     }
     core::log::configure(tool, format);
-    if (const auto path = raw_flag(argc, argv, "--path")) {
+    if (const auto path = raw_flag(argc, argv, settings::path.flag)) {
         core::log::set_context(*path);
-    } else if (const char* mtx_path = std::getenv("MTX_PATH"); mtx_path != nullptr) {
-        core::log::set_context(mtx_path);
+    } else if (const auto mtx_path = env(settings::path.env)) {
+        core::log::set_context(*mtx_path);
     }
 }
 

@@ -1,32 +1,79 @@
 #pragma once
 
+#include "app/settings.hpp"
 #include "cloud/settings.hpp"
 #include "core/env.hpp"
 #include "core/error.hpp"
+#include "core/strings.hpp"
 #include "mtx/hook_context.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 
 namespace mtxrelay::app {
 
-// Options every tool shares: the stream identity, the cloud, logging, dry-run.
+// Options every hook shares: the stream identity, the cloud, logging, dry-run, the state
+// documents. Each field is a row of app/settings.hpp (user, stream, path, cloud_url,
+// cloud_timeout, log_format, dry_run, runtime_dir): its env, default and range are there.
 struct CommonOptions {
     mtx::ContextFlags context;
     cloud::CloudFlags cloud;
-    std::optional<std::string> log_format; // text|json, default from RELAY_LOG_FORMAT
+    std::optional<std::string> log_format;
     bool dry_run = false;
-    std::optional<std::string> runtime_dir; // state documents for relay-status (hooks with state only)
+    std::optional<std::string> runtime_dir; // hooks with a state document only
 };
 
-// Adds --user/--stream (and --path), --log-format, and, when with_cloud, --cloud-url/--cloud-timeout.
-void add_common_options(CLI::App& app, CommonOptions& options, bool with_cloud = true, bool with_dry_run = true);
+namespace detail {
 
-// Adds --runtime-dir: where the hook keeps its state document for relay-status.
-void add_runtime_dir_option(CLI::App& app, std::optional<std::string>& runtime_dir);
+// Registers one row's flag on `app`, filling `field`: help from the row, choices checked.
+template <class Field>
+void add_setting_option(CLI::App& app, const Setting& setting, Field& field)
+{
+    CLI::Option* option = nullptr;
+    if constexpr (std::is_same_v<Field, bool>) {
+        option = app.add_flag(std::string(setting.flag), field, help_text(setting));
+    } else {
+        option = app.add_option(std::string(setting.flag), field, help_text(setting));
+    }
+    if (setting.kind == SettingKind::choice) {
+        option->check(CLI::IsMember(core::split(setting.choices, '|')));
+    }
+    if (setting.required) {
+        option->required();
+    }
+}
+
+} // namespace detail
+
+// Registers every row `tool` takes a flag for (settings::k_rows), each filling its field of
+// `options`, and puts the tool's environment variables at the end of --help's footer (call it
+// after cli.footer()). Throws std::logic_error when a row names the tool but its options lack the
+// row's field: a programming error the unit tests catch for every tool.
+template <class Options>
+void add_settings(CLI::App& app, Tool tool, Options& options)
+{
+    const auto add = [&](const auto& row) {
+        if constexpr (requires { row.field; }) {
+            if (!row.tools.has(tool) || row.env_only.has(tool)) {
+                return;
+            }
+            if constexpr (std::is_invocable_v<decltype(row.field), Options&>) {
+                detail::add_setting_option(app, row, row.field(options));
+            } else {
+                throw std::logic_error("settings row " + std::string(row.flag) +
+                                       " has no field in this tool's options");
+            }
+        }
+    };
+    std::apply([&](const auto&... row) { (add(row), ...); }, settings::k_rows);
+    app.footer(app.get_footer() + env_footer(tool));
+}
 
 // The exit-code table printed at the end of every --help.
 std::string exit_code_footer(const std::string& extra = {});

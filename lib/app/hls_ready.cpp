@@ -1,6 +1,7 @@
 #include "app/hls_ready.hpp"
 
 #include "app/relay_env.hpp"
+#include "app/settings.hpp"
 #include "cloud/client.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -24,17 +25,6 @@ namespace mtxrelay::app {
 using namespace std::chrono;
 
 namespace {
-
-constexpr const char* k_default_local_base = "http://127.0.0.1:8888";
-constexpr const char* k_default_webrtc_base = "http://127.0.0.1:8889";
-constexpr const char* k_default_template = "{base}/{path}/index.m3u8";
-
-// A flag, else an env variable, else nullopt.
-std::optional<std::string> setting(const std::optional<std::string>& flag, const core::EnvLookup& env,
-                                   const char* env_name)
-{
-    return flag ? flag : env(env_name);
-}
 
 // "scheme://host[:port][/prefix]" without a trailing '/', query or fragment, parsed by the
 // one URL model (so the base means to libcurl what it means to us).
@@ -123,23 +113,21 @@ namespace {
 // Fills the polled and announced URLs of the plan; warns about bases viewers cannot reach.
 void build_urls(HlsReadyPlan& plan, const HlsReadyOptions& options, const core::EnvLookup& env)
 {
-    const auto local_base =
-        checked_base(setting(options.hls_local_base, env, "RELAY_HLS_LOCAL_BASE").value_or(k_default_local_base),
-                     "--hls-local-base/RELAY_HLS_LOCAL_BASE");
-    const auto public_setting = setting(options.public_hls_base, env, "RELAY_PUBLIC_HLS_BASE");
+    const auto local_base = checked_base(*read_text(settings::hls_local_base, options.hls_local_base, env),
+                                         "--hls-local-base/RELAY_HLS_LOCAL_BASE");
+    const auto public_setting = read_text(settings::public_hls_base, options.public_hls_base, env);
     const auto public_base =
         public_setting ? checked_base(*public_setting, "--public-hls-base/RELAY_PUBLIC_HLS_BASE") : local_base;
-    const auto url_template = setting(options.hls_template, env, "RELAY_HLS_TEMPLATE").value_or(k_default_template);
+    const auto url_template = *read_text(settings::hls_template, options.hls_template, env);
     const auto template_name = "--hls-url-template/RELAY_HLS_TEMPLATE";
     plan.local_url = expand_url_template(url_template, local_base, plan.context, template_name);
     plan.hls_url = expand_url_template(url_template, public_base, plan.context, template_name);
-    const auto webrtc_setting =
-        setting(options.public_webrtc_base, env, "RELAY_PUBLIC_WEBRTC_BASE").value_or(k_default_webrtc_base);
+    const auto webrtc_setting = *read_text(settings::public_webrtc_base, options.public_webrtc_base, env);
     if (webrtc_setting != "off") {
         const auto webrtc_base = checked_base(webrtc_setting, "--public-webrtc-base/RELAY_PUBLIC_WEBRTC_BASE");
         plan.webrtc_url = fmt::format("{}/{}/whep", webrtc_base, plan.context.path);
     }
-    if (const auto dash = setting(options.dash_template, env, "RELAY_DASH_TEMPLATE")) {
+    if (const auto dash = read_text(settings::dash_template, options.dash_template, env)) {
         plan.dash_url =
             expand_url_template(*dash, public_base, plan.context, "--dash-url-template/RELAY_DASH_TEMPLATE");
     }
@@ -165,10 +153,9 @@ HlsReadyPlan make_hls_ready_plan(const HlsReadyOptions& options, const core::Env
         plan.context.path = mtx::stage_path(mtx::Stage::clean, plan.context);
     }
     core::log::set_context(plan.context.path);
-    plan.min_segments = int_setting(options.min_segments, "--min-segments", env, "RELAY_HLS_MIN_SEGMENTS", 2, 1, 20);
-    plan.timeout = to_ms(seconds_setting(options.timeout, "--timeout", env, "RELAY_HLS_TIMEOUT", 60, 1, 3600));
-    plan.poll_interval =
-        to_ms(seconds_setting(options.poll_interval, "--poll-interval", env, "RELAY_HLS_POLL_INTERVAL", 0.25, 0.1, 30));
+    plan.min_segments = read_int(settings::hls_min_segments, options.min_segments, env);
+    plan.timeout = to_ms(read_seconds(settings::hls_timeout, options.timeout, env));
+    plan.poll_interval = to_ms(read_seconds(settings::hls_poll_interval, options.poll_interval, env));
     plan.cloud = cloud::load_cloud_settings(options.common.cloud, env);
     plan.idempotency_key = new_idempotency_key();
     build_urls(plan, options, env); // last: its warnings only when every setting is valid

@@ -13,16 +13,20 @@
 
 namespace mtxrelay::app {
 
+// relay-hls-ready's command line. Each field is the flag of a row in app/settings.hpp (its
+// environment variable, default, range and help are there): hls_local_base, public_hls_base,
+// public_webrtc_base, hls_template, dash_template, hls_min_segments, hls_timeout,
+// hls_poll_interval.
 struct HlsReadyOptions {
     CommonOptions common;
-    std::optional<std::string> hls_local_base;     // RELAY_HLS_LOCAL_BASE, default http://127.0.0.1:8888
-    std::optional<std::string> public_hls_base;    // RELAY_PUBLIC_HLS_BASE, default: the local base
-    std::optional<std::string> public_webrtc_base; // RELAY_PUBLIC_WEBRTC_BASE, default http://127.0.0.1:8889; "off"
-    std::optional<std::string> hls_template;       // RELAY_HLS_TEMPLATE, default {base}/{path}/index.m3u8
-    std::optional<std::string> dash_template;      // RELAY_DASH_TEMPLATE; no dashUrl unless set
-    std::optional<int> min_segments;               // RELAY_HLS_MIN_SEGMENTS, 1-20, default 2
-    std::optional<double> timeout;                 // RELAY_HLS_TIMEOUT, seconds, default 60
-    std::optional<double> poll_interval;           // RELAY_HLS_POLL_INTERVAL, seconds, default 0.25
+    std::optional<std::string> hls_local_base;
+    std::optional<std::string> public_hls_base;
+    std::optional<std::string> public_webrtc_base;
+    std::optional<std::string> hls_template;
+    std::optional<std::string> dash_template;
+    std::optional<int> min_segments;
+    std::optional<double> timeout;
+    std::optional<double> poll_interval;
 };
 
 // Everything a run needs, resolved from flags and env and validated before any waiting.

@@ -1,6 +1,6 @@
 #include "app/ingest_url.hpp"
 
-#include "app/relay_env.hpp"
+#include "app/settings.hpp"
 #include "ffmpeg/pinned_output.hpp"
 #include "process/signals.hpp"
 
@@ -11,7 +11,7 @@ namespace mtxrelay::app {
 net::DestinationPolicy ingest_policy(const core::EnvLookup& env)
 {
     net::DestinationPolicy policy;
-    policy.allow_private = bool_env(env, "RELAY_ALLOW_PRIVATE_DESTINATIONS", false);
+    policy.allow_private = read_switch(settings::allow_private, env);
     policy.allow_hint = "RELAY_ALLOW_PRIVATE_DESTINATIONS=1";
     return policy;
 }

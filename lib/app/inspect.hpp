@@ -10,10 +10,12 @@
 
 namespace mtxrelay::app {
 
+// relay-inspect's command line. Each field is the flag of a row in app/settings.hpp (inspect_*,
+// rtmp_app, rtmp_playpath, expect_*, list_profiles, dry_run): help and defaults are there.
 struct InspectOptions {
-    std::string input;              // a file path or a URL (rtmp://, rtmps://, srt://, http://...)
-    std::optional<double> duration; // seconds to read; live inputs default to k_default_live_seconds
-    std::string profile = "cloudflare";
+    std::string input;                  // a file path or a URL (rtmp://, rtmps://, srt://, http://...)
+    std::optional<double> duration;     // seconds to read; live inputs default to k_default_live_seconds
+    std::string profile = "cloudflare"; // the row's default (checked by the unit tests)
     bool json = false;
     std::optional<std::string> rtmp_app;      // passed to ffprobe as -rtmp_app
     std::optional<std::string> rtmp_playpath; // passed to ffprobe as -rtmp_playpath

@@ -1,5 +1,7 @@
 #include "app/relay_env.hpp"
 
+#include "app/settings.hpp"
+
 #include "core/error.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
@@ -13,21 +15,21 @@
 
 namespace mtxrelay::app {
 
-int int_setting(const std::optional<int>& flag, const char* flag_name, const core::EnvLookup& env, const char* env_name,
-                int fallback, int min, int max)
+int int_setting(const std::optional<int>& flag, std::string_view flag_name, const core::EnvLookup& env,
+                std::string_view env_name, int fallback, int min, int max)
 {
     int value = fallback;
     std::string source = "default";
     if (flag) {
         value = *flag;
-        source = flag_name;
+        source = std::string(flag_name);
     } else if (const auto raw = env(env_name)) {
         const auto parsed = core::parse_seconds(*raw);
         if (!parsed || *parsed != static_cast<int>(*parsed)) {
             throw core::UsageError(fmt::format("{}='{}' is not an integer", env_name, *raw));
         }
         value = static_cast<int>(*parsed);
-        source = env_name;
+        source = std::string(env_name);
     }
     if (value < min || value > max) {
         throw core::UsageError(fmt::format("{} {} is out of range: use {}-{}", source, value, min, max));
@@ -35,21 +37,21 @@ int int_setting(const std::optional<int>& flag, const char* flag_name, const cor
     return value;
 }
 
-double seconds_setting(const std::optional<double>& flag, const char* flag_name, const core::EnvLookup& env,
-                       const char* env_name, double fallback, double min, double max)
+double seconds_setting(const std::optional<double>& flag, std::string_view flag_name, const core::EnvLookup& env,
+                       std::string_view env_name, double fallback, double min, double max)
 {
     double value = fallback;
     std::string source = "default";
     if (flag) {
         value = *flag;
-        source = flag_name;
+        source = std::string(flag_name);
     } else if (const auto raw = env(env_name)) {
         const auto parsed = core::parse_seconds(*raw);
         if (!parsed) {
             throw core::UsageError(fmt::format("{}='{}' is not a number of seconds", env_name, *raw));
         }
         value = *parsed;
-        source = env_name;
+        source = std::string(env_name);
     }
     if (!std::isfinite(value) || value < min || value > max) { // NaN passes both comparisons
         throw core::UsageError(fmt::format("{} {} s is out of range: use {}-{} s", source, value, min, max));
@@ -57,7 +59,7 @@ double seconds_setting(const std::optional<double>& flag, const char* flag_name,
     return value;
 }
 
-bool bool_env(const core::EnvLookup& env, const char* env_name, bool fallback)
+bool bool_env(const core::EnvLookup& env, std::string_view env_name, bool fallback)
 {
     const auto raw = env(env_name);
     if (!raw) {
@@ -77,8 +79,8 @@ RtmpServer load_rtmp_server(const std::optional<std::string>& host_flag, const s
                             const core::EnvLookup& env)
 {
     RtmpServer server;
-    const auto raw = host_flag ? *host_flag : env("RELAY_RTMP_HOST").value_or(server.host);
-    server.port = int_setting(port_flag, "--rtmp-port", env, "RELAY_RTMP_PORT", 1935, 1, 65535);
+    const auto raw = read_text(settings::rtmp_host, host_flag, env).value_or("");
+    server.port = read_int(settings::rtmp_port, port_flag, env);
     const auto host = net::parse_host(raw, host_flag ? "--rtmp-host" : "RELAY_RTMP_HOST");
     if (!host) {
         throw core::UsageError(host.error().message + ": give a host name or address of the relay's RTMP server");

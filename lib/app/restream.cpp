@@ -1,6 +1,7 @@
 #include "app/restream.hpp"
 
 #include "app/relay_env.hpp"
+#include "app/settings.hpp"
 #include "app/status_reporter.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -41,10 +42,9 @@ struct RestreamPlan {
     restream::FanoutSettings fanout;
 };
 
-milliseconds seconds_option(const std::optional<double>& flag, const char* flag_name, const core::EnvLookup& env,
-                            const char* env_name, double fallback, double min, double max)
+milliseconds seconds_option(const Setting& setting, const std::optional<double>& flag, const core::EnvLookup& env)
 {
-    return milliseconds(static_cast<long>(1000 * seconds_setting(flag, flag_name, env, env_name, fallback, min, max)));
+    return milliseconds(static_cast<long>(1000 * read_seconds(setting, flag, env)));
 }
 
 ffmpeg::Endpoint resolve_source(const RestreamOptions& options, const RestreamPlan& plan, const core::EnvLookup& env)
@@ -65,8 +65,8 @@ restream::FanoutSettings fanout_settings(const RestreamOptions& options, const c
     auto& supervision = settings.supervision;
     supervision.backoff = core::Backoff{milliseconds(1000), settings.retry.connection_interval};
     supervision.stable_after = seconds(60);
-    supervision.stall_timeout = duration_cast<seconds>(
-        seconds_option(options.stall_timeout, "--stall-timeout", env, "RELAY_STALL_TIMEOUT", 10, 2, 300));
+    supervision.stall_timeout =
+        duration_cast<seconds>(seconds_option(settings::stall_timeout, options.stall_timeout, env));
     supervision.startup_grace = seconds(20);
     supervision.error_after = settings.retry.fatal_after;
     supervision.stop_steps = ffmpeg::k_copy_stop_steps;
@@ -86,11 +86,9 @@ RestreamPlan make_plan(const RestreamOptions& options, const core::EnvLookup& en
         plan.cloud.reset();
     }
     plan.source = resolve_source(options, plan, env);
-    plan.poll_interval =
-        seconds_option(options.poll_interval, "--poll-interval", env, "RELAY_RESTREAM_POLL_INTERVAL", 10, 1, 3600);
-    plan.status_interval =
-        seconds_option(options.status_interval, "--status-interval", env, "RELAY_STATUS_INTERVAL", 10, 1, 3600);
-    plan.policy.allow_private = options.allow_private || bool_env(env, "RELAY_ALLOW_PRIVATE_DESTINATIONS", false);
+    plan.poll_interval = seconds_option(settings::restream_poll_interval, options.poll_interval, env);
+    plan.status_interval = seconds_option(settings::status_interval, options.status_interval, env);
+    plan.policy.allow_private = options.allow_private || read_switch(settings::allow_private, env);
     plan.policy.allow_hint = "--allow-private-destinations or RELAY_ALLOW_PRIVATE_DESTINATIONS=1";
     plan.lists.cloud = plan.cloud;
     if (plan.lists.cloud) {
@@ -99,7 +97,7 @@ RestreamPlan make_plan(const RestreamOptions& options, const core::EnvLookup& en
     }
     plan.lists.user_id = plan.context ? plan.context->user_id : "";
     plan.lists.stream_id = plan.context ? plan.context->stream_id : "";
-    plan.lists.cf_url = plan.cloud && !options.no_cf_url && bool_env(env, "RELAY_RESTREAM_CF_URL", true);
+    plan.lists.cf_url = plan.cloud && !options.no_cf_url && read_switch(settings::restream_cf_url, env);
     plan.lists.destinations_file = options.destinations_file;
     plan.lists.policy = plan.policy;
     plan.fanout = fanout_settings(options, env);

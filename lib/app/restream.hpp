@@ -8,15 +8,19 @@
 
 namespace mtxrelay::app {
 
+// relay-restream's command line. Each field is the flag of a row in app/settings.hpp (its
+// environment variable, default, range and help are there): source, destinations_file,
+// restream_poll_interval, status_interval, stall_timeout, restream_cf_url (--no-cf-url),
+// allow_private, rtmp_host, rtmp_port.
 struct RestreamOptions {
     CommonOptions common;
-    std::optional<std::string> source;            // default rtmp://HOST:PORT/$MTX_PATH (or clean/<user>/<stream>)
-    std::optional<std::string> destinations_file; // instead of GET restream-destinations, re-read every poll
-    std::optional<double> poll_interval;          // RELAY_RESTREAM_POLL_INTERVAL, default 10 s
-    std::optional<double> status_interval;        // RELAY_STATUS_INTERVAL, default 10 s
-    std::optional<double> stall_timeout;          // RELAY_STALL_TIMEOUT, default 10 s
-    bool no_cf_url = false;                       // or RELAY_RESTREAM_CF_URL=0
-    bool allow_private = false;                   // or RELAY_ALLOW_PRIVATE_DESTINATIONS=1
+    std::optional<std::string> source;
+    std::optional<std::string> destinations_file;
+    std::optional<double> poll_interval;
+    std::optional<double> status_interval;
+    std::optional<double> stall_timeout;
+    bool no_cf_url = false;
+    bool allow_private = false;
     std::optional<std::string> rtmp_host;
     std::optional<int> rtmp_port;
 };

@@ -1,6 +1,7 @@
 #include "app/status.hpp"
 
 #include "app/cli.hpp"
+#include "app/settings.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "http/transport.hpp"
@@ -22,8 +23,6 @@ namespace mtxrelay::app {
 
 namespace {
 
-constexpr const char* k_default_api = "127.0.0.1:9997";
-
 struct Sources {
     std::string runtime_dir;
     std::optional<std::string> mtx_api;
@@ -33,8 +32,7 @@ Sources sources(const StatusOptions& options, const core::EnvLookup& env)
 {
     Sources s;
     s.runtime_dir = runtime::runtime_dir(options.runtime_dir, env);
-    const auto api = options.mtx_api ? options.mtx_api : env("RELAY_MTX_API");
-    s.mtx_api = mtx::api_base_url(api.value_or(k_default_api), "--mtx-api/RELAY_MTX_API");
+    s.mtx_api = mtx::api_base_url(*read_text(settings::mtx_api, options.mtx_api, env), "--mtx-api/RELAY_MTX_API");
     return s;
 }
 

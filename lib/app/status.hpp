@@ -7,14 +7,17 @@
 
 namespace mtxrelay::app {
 
+// relay-status's command line. Each field is the flag of a row in app/settings.hpp (its
+// environment variable, default, range and help are there): runtime_dir, mtx_api, status_json,
+// watch, watch_interval, serve, allow_remote, log_format.
 struct StatusOptions {
-    std::optional<std::string> runtime_dir; // RELAY_RUNTIME_DIR, $XDG_RUNTIME_DIR/mtxrelay, /tmp/mtxrelay-<uid>
-    std::optional<std::string> mtx_api;     // RELAY_MTX_API, default 127.0.0.1:9997; "off" skips it
+    std::optional<std::string> runtime_dir;
+    std::optional<std::string> mtx_api;
     bool json = false;
-    bool watch = false;    // refresh every `interval` seconds until SIGINT
-    double interval = 2.0; // seconds
+    bool watch = false;
+    double interval = 2.0; // seconds; the row's default (checked by the unit tests)
     std::optional<std::string> serve;
-    bool allow_remote = false; // --serve on a non-loopback address
+    bool allow_remote = false;
     std::optional<std::string> log_format;
 };
 

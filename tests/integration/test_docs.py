@@ -2,10 +2,12 @@
 `--help` and `--list-profiles` line in README.md and docs/*.md (code blocks and inline code,
 with their VAR=value prefixes) is run against the built tools, with relay-devcloud standing
 in for the cloud (its URL replaces http://127.0.0.1:8080), and must exit 0 with output and no
-error line; and every tool's --help documents the flags its page's table lists. A renamed flag,
-a dry run that started to need something new, or a page that names a flag the tool lost fails
-here, so a doc cannot drift silently. The troubleshooting runbook's commands, which need a live
-stream, run in test_docs_runbook.py."""
+error line; every tool's --help documents the flags its page's table lists; and every tool's
+--help names each environment variable docs/configuration.md says it reads (that table is
+generated from the settings rows, and the unit tests keep the two equal). A renamed flag, a dry
+run that started to need something new, a page that names a flag the tool lost, or a variable
+read but not told in --help fails here, so a doc cannot drift silently. The troubleshooting
+runbook's commands, which need a live stream, run in test_docs_runbook.py."""
 
 from __future__ import annotations
 
@@ -114,6 +116,23 @@ class DocsTest(HarnessTestCase):
         self.assertEqual((objects[-1]["level"], objects[-1]["msg"], objects[-1]["path"]),
                          ("info", exit_line, "live/alice/s1"))
         self.assertEqual(objects[-2]["level"], "error")
+
+    def test_every_variable_a_tool_reads_is_in_its_help(self) -> None:
+        text = (harness.REPO_ROOT / "docs" / "configuration.md").read_text()
+        table = text.split("<!-- settings table:", 1)[1].split("<!-- end of the settings table -->", 1)[0]
+        readers: dict[str, list[str]] = {}
+        # Rows: | `VARIABLE` | flag | used by (clean, hls-ready, ...) | default | range | meaning |
+        for variable, used_by in re.findall(r"^\|\s*`([A-Z0-9_]+)`\s*\|[^|]*\|([^|]*)\|", table, re.M):
+            for name in used_by.split(","):
+                if name.strip() != "none":
+                    readers.setdefault(f"relay-{name.strip()}", []).append(variable)
+        self.assertGreater(sum(map(len, readers.values())), 60, "the configuration table was not found")
+        missing = []
+        for tool, variables in sorted(readers.items()):
+            help_text = self.h.run([self.h.bin(tool), "--help"], timeout=RUN_GIVE_UP_S, name=f"{tool}-help").stdout_text()
+            missing += [f"{tool} --help does not name {v}" for v in variables
+                        if not re.search(rf"(?<![A-Z0-9_]){v}(?![A-Z0-9_])", help_text)]
+        self.assertEqual(missing, [], "\n".join(missing))
 
 
 if __name__ == "__main__":

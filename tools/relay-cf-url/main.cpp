@@ -8,10 +8,9 @@ int main(int argc, char** argv)
     CLI::App cli{"Look up the upstream ingest URL (e.g. Cloudflare RTMPS) of a stream from the cloud and print it "
                  "on stdout as one line. Reads MTX_PATH/G1/G2 when run as a MediaMTX hook.",
                  "relay-cf-url"};
-    app::add_common_options(cli, options.common);
-    cli.add_flag("--json", options.json, "Print the cloud's whole JSON answer instead of the URL");
     cli.footer(app::exit_code_footer(", 3 unknown stream (404), 4 credentials refused (401/403), "
                                      "5 cloud unreachable or failing after retries, 6 unusable response"));
+    app::add_settings(cli, app::Tool::cf_url, options);
     if (const auto code = app::parse_command_line(cli, argc, argv)) {
         return *code;
     }
