@@ -44,9 +44,7 @@ void EventLoop::turn(std::optional<Clock::time_point> deadline, OnStop on_stop)
     const auto now = m_now();
     auto wake = now + m_tick;
     for (const auto& timer : m_timers) {
-        if (timer.next) {
-            wake = std::min(wake, *timer.next);
-        }
+        wake = std::min(wake, timer.next.value_or(now)); // a timer never run is due now
     }
     if (deadline) {
         wake = std::min(wake, *deadline);
