@@ -59,7 +59,7 @@ TEST_CASE("event loop: a stop signal ends the main phase at once, not a stopping
 {
     StopSignal::reset();
     EventLoop loop;
-    loop.set_tick(10s);
+    loop.set_tick(10ms);
     int turns = 0;
     loop.on_wake([&](Clock::time_point) {
         if (++turns == 1) {

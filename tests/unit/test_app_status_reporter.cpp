@@ -70,7 +70,8 @@ struct RaceCloud {
                 spin(m_cloud.worker_spin);
                 return http_response(200);
             }
-            const auto until = std::chrono::steady_clock::now() + 1ms;
+            const auto until = std::chrono::steady_clock::now() + 300us; // a cancel comes within microseconds
+
             while (std::chrono::steady_clock::now() < until) {
                 if (request.cancelled && request.cancelled()) {
                     ++m_cloud.stopped_cancelled;
