@@ -5,6 +5,7 @@
 #include "core/log.hpp"
 #include "process/signals.hpp"
 
+#include "app_fakes.hpp"
 #include "fakes.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,70 +21,14 @@
 using namespace mtxrelay;
 using namespace std::chrono_literals;
 using mtxrelay::testing::map_env;
-using mtxrelay::testing::transport_error;
 
 namespace {
 
-struct LogCapture {
-    std::mutex mutex;
-    std::vector<std::string> lines;
-    LogCapture()
-    {
-        core::log::set_sink([this](std::string_view line) {
-            std::lock_guard lock(mutex);
-            lines.emplace_back(line);
-        });
-    }
-    ~LogCapture() { core::log::set_sink(nullptr); }
-    bool has(const std::string& text)
-    {
-        std::lock_guard lock(mutex);
-        for (const auto& line : lines) {
-            if (line.find(text) != std::string::npos) {
-                return true;
-            }
-        }
-        return false;
-    }
-};
+using LogCapture = testing::SharedLogCapture;
 
-// The cloud, shared with the reporter's thread: every stream-status post is counted; a cloud
-// that is down refuses the connection.
-struct Cloud {
-    std::mutex mutex;
-    std::vector<std::string> statuses;
-    bool down = false;
+using Cloud = testing::FakeCloud;
 
-    http::TransportFactory factory()
-    {
-        return [this] { return std::make_unique<Transport>(*this); };
-    }
-    std::vector<std::string> seen()
-    {
-        std::lock_guard lock(mutex);
-        return statuses;
-    }
-
-    struct Transport : http::Transport {
-        explicit Transport(Cloud& cloud) : m_cloud(cloud) {}
-        http::Outcome perform(const http::Request& request) override
-        {
-            std::lock_guard lock(m_cloud.mutex);
-            m_cloud.statuses.push_back(nlohmann::json::parse(request.body).value("status", ""));
-            if (m_cloud.down) {
-                return transport_error(http::TransportError::connect, "connection refused");
-            }
-            return testing::http_response(200);
-        }
-        Cloud& m_cloud;
-    };
-};
-
-std::vector<std::string> fake(std::vector<std::string> args)
-{
-    args.insert(args.begin(), MTXRELAY_FAKE_CHILD);
-    return args;
-}
+const auto fake = testing::fake_ffmpeg;
 
 // A run with short timings: the input counts as gone after 200 ms without bytes, a run
 // without progress stalls after 1 s, restarts come within 50 ms.
@@ -201,7 +146,7 @@ TEST_CASE("relay-clean: with the cloud down the video goes on and the status pos
     CHECK(run.log.has("active: clean output flowing"));
     CHECK(run.log.has("stream-status 'active' not delivered"));
     CHECK(run.log.has("exiting (0): the input ended"));
-    const auto seen = run.cloud.seen();
+    const auto seen = run.cloud.attempts();
     CHECK(std::count(seen.begin(), seen.end(), "active") >= 1);
     CHECK(std::count(seen.begin(), seen.end(), "stopped") == 1);
 }
@@ -221,6 +166,6 @@ TEST_CASE("relay-clean: SIGINT while the encoder starts ends the run with 130 an
     };
     CHECK(run.run() == 130);
     CHECK(run.log.has("exiting (130): stopped by signal 2"));
-    const auto seen = run.cloud.seen();
+    const auto seen = run.cloud.attempts();
     CHECK(std::count(seen.begin(), seen.end(), "stopped") == 1);
 }

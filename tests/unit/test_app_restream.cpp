@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "process/signals.hpp"
 
+#include "app_fakes.hpp"
 #include "fakes.hpp"
 
 #include <catch2/catch.hpp>
@@ -23,73 +24,14 @@
 using namespace mtxrelay;
 using namespace std::chrono_literals;
 using mtxrelay::testing::map_env;
-using mtxrelay::testing::transport_error;
 
 namespace {
 
-struct LogCapture {
-    std::mutex mutex;
-    std::vector<std::string> lines;
-    LogCapture()
-    {
-        core::log::set_sink([this](std::string_view line) {
-            std::lock_guard lock(mutex);
-            lines.emplace_back(line);
-        });
-    }
-    ~LogCapture() { core::log::set_sink(nullptr); }
-    int count(const std::string& text)
-    {
-        std::lock_guard lock(mutex);
-        return static_cast<int>(std::count_if(
-            lines.begin(), lines.end(), [&](const std::string& line) { return line.find(text) != std::string::npos; }));
-    }
-    bool has(const std::string& text) { return count(text) > 0; }
-};
+using LogCapture = testing::SharedLogCapture;
 
-// The cloud: stream-status posts are recorded (statuses and the destinations' states); a cloud
-// that is down refuses every connection.
-struct Cloud {
-    std::mutex mutex;
-    std::vector<nlohmann::json> posts;
-    bool down = false;
+using Cloud = testing::FakeCloud;
 
-    http::TransportFactory factory()
-    {
-        return [this] { return std::make_unique<Transport>(*this); };
-    }
-    std::vector<std::string> statuses()
-    {
-        std::lock_guard lock(mutex);
-        std::vector<std::string> out;
-        for (const auto& post : posts) {
-            out.push_back(post.value("status", ""));
-        }
-        return out;
-    }
-
-    struct Transport : http::Transport {
-        explicit Transport(Cloud& cloud) : m_cloud(cloud) {}
-        http::Outcome perform(const http::Request& request) override
-        {
-            std::lock_guard lock(m_cloud.mutex);
-            if (m_cloud.down) {
-                return transport_error(http::TransportError::connect, "connection refused");
-            }
-            if (request.method == "POST") {
-                m_cloud.posts.push_back(nlohmann::json::parse(request.body));
-            }
-            return testing::http_response(200);
-        }
-        Cloud& m_cloud;
-    };
-};
-
-std::vector<std::string> fake(std::vector<std::string> args)
-{
-    args.insert(args.begin(), MTXRELAY_FAKE_CHILD);
-    return args;
-}
+const auto fake = testing::fake_ffmpeg;
 
 struct RestreamRun {
     LogCapture log;
@@ -167,7 +109,7 @@ TEST_CASE("relay-restream: both copies stream, SIGINT stops them and ends the ru
     CHECK(run.run() == 130);
     CHECK(run.log.count(": starting -> streaming") == 2);
     CHECK(run.log.has("exiting (130): stopped by signal 2"));
-    const auto statuses = run.cloud.statuses();
+    const auto statuses = run.cloud.deliveries();
     REQUIRE(!statuses.empty());
     CHECK(statuses.back() == "stopped");
     CHECK(std::count(statuses.begin(), statuses.end(), "stopped") == 1);
@@ -182,7 +124,7 @@ TEST_CASE("relay-restream: with the cloud down the copies still stream; status p
     CHECK(run.run() == 130);
     CHECK(run.log.count(": starting -> streaming") == 2);
     CHECK(run.log.has("not delivered"));
-    CHECK(run.cloud.statuses().empty());
+    CHECK(run.cloud.deliveries().empty());
 }
 
 TEST_CASE("relay-restream: SIGINT while a copy starts ends the run with 130", "[app][restream]")
