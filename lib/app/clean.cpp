@@ -24,9 +24,9 @@
 
 namespace mtxrelay::app {
 
-namespace {
-
 using namespace std::chrono;
+
+namespace {
 
 ffmpeg::CleanProfile load_profile(const CleanOptions& options, const core::EnvLookup& env)
 {
@@ -42,10 +42,10 @@ ffmpeg::CleanProfile load_profile(const CleanOptions& options, const core::EnvLo
     return profile;
 }
 
-ffmpeg::Endpoint cloud_output(const CleanPlan& plan, const core::EnvLookup& env)
+ffmpeg::Endpoint cloud_output(const CleanPlan& plan, const core::EnvLookup& env, const CleanDeps& deps)
 {
-    http::CurlTransport transport;
-    cloud::CloudClient client(*plan.cloud, transport);
+    const auto transport = deps.transport();
+    cloud::CloudClient client(*plan.cloud, *transport, deps.clock);
     client.set_cancel([] { return process::StopSignal::requested(); }); // SIGINT ends a hung lookup
     auto found = client.cf_url(plan.context->user_id, plan.context->stream_id);
     if (!found) {
@@ -53,6 +53,8 @@ ffmpeg::Endpoint cloud_output(const CleanPlan& plan, const core::EnvLookup& env)
     }
     return ingest_output(found.value().url, env);
 }
+
+} // namespace
 
 CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
 {
@@ -124,6 +126,8 @@ CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env)
     return plan;
 }
 
+namespace {
+
 int print_dry_run(CleanPlan plan)
 {
     if (plan.output_from_cloud) {
@@ -155,10 +159,11 @@ int print_dry_run(CleanPlan plan)
 // Asks MediaMTX about the input path: its tracks (whether there is audio, the picture size)
 // and when its publisher connected. Any failure falls back to learning it from the stream.
 std::optional<mtx::PathInfo> ask_mediamtx(const std::string& base, const std::string& path,
-                                          std::optional<std::chrono::steady_clock::time_point>& publish_start)
+                                          std::optional<std::chrono::steady_clock::time_point>& publish_start,
+                                          const CleanDeps& deps)
 {
-    http::CurlTransport transport;
-    mtx::ApiClient api(base, transport);
+    const auto transport = deps.transport();
+    mtx::ApiClient api(base, *transport);
     auto info = api.path(path);
     if (!info) {
         core::log::info("MediaMTX API: {}; learning the input from the stream instead", info.error().message);
@@ -177,8 +182,7 @@ std::optional<mtx::PathInfo> ask_mediamtx(const std::string& base, const std::st
     if (const auto created = api.source_created(found)) {
         const auto ago = std::chrono::system_clock::now() - created.value();
         if (ago >= std::chrono::seconds(0) && ago < std::chrono::hours(24)) {
-            publish_start =
-                std::chrono::steady_clock::now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(ago);
+            publish_start = deps.clock.now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(ago);
         }
     }
     return found;
@@ -188,7 +192,12 @@ std::optional<mtx::PathInfo> ask_mediamtx(const std::string& base, const std::st
 
 int run_clean(const CleanOptions& options, const core::EnvLookup& env)
 {
-    const auto hook_start = std::chrono::steady_clock::now();
+    return run_clean(options, env, CleanDeps{});
+}
+
+int run_clean(const CleanOptions& options, const core::EnvLookup& env, CleanDeps deps)
+{
+    const auto hook_start = deps.clock.now();
     setup_logging("relay-clean", options.common, env);
     auto plan = make_plan(options, env);
     if (options.common.dry_run) {
@@ -196,7 +205,7 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
     }
     process::StopSignal::install();
     if (plan.output_from_cloud) {
-        plan.output = cloud_output(plan, env);
+        plan.output = cloud_output(plan, env, deps);
     }
     core::log::info("cleaning {} -> {} ({} {} fps, {} s GOP)", core::redact(plan.input.url),
                     core::redact(plan.output.url), plan.profile.quality.name, plan.profile.fps,
@@ -204,11 +213,11 @@ int run_clean(const CleanOptions& options, const core::EnvLookup& env)
     StartupOrigin origin{hook_start, std::nullopt};
     flv::FeedSettings feed;
     if (plan.mtx_api) {
-        if (const auto path = ask_mediamtx(*plan.mtx_api, plan.input_path, origin.publish)) {
+        if (const auto path = ask_mediamtx(*plan.mtx_api, plan.input_path, origin.publish, deps)) {
             feed.has_audio = path->has_audio();
         }
     }
-    CleanSession session(plan, origin, feed);
+    CleanSession session(plan, origin, feed, std::move(deps));
     return session.run();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "app/clean_session.hpp"
 #include "app/cli.hpp"
 #include "core/env.hpp"
 
@@ -31,8 +32,15 @@ struct CleanOptions {
     bool overwrite = false;
 };
 
+// Resolves and validates a relay-clean run from flags and env before anything starts (throws
+// UsageError naming the setting to fix). Registers the stream's paths as public for redaction.
+CleanPlan make_plan(const CleanOptions& options, const core::EnvLookup& env);
+
 // relay-clean: supervises one ffmpeg that turns the dirty input into the clean contract and
-// reports status. Returns 0 when the input ended or is gone, 130 on SIGINT/SIGTERM.
+// reports status. The exit code follows the run's Outcome: 0 when the input ended or its
+// publisher is gone, 1 when the input never appeared or a file output failed, 130 on
+// SIGINT/SIGTERM. `deps` carries HTTP, time and the programs run (unit tests pass fakes).
 int run_clean(const CleanOptions& options, const core::EnvLookup& env);
+int run_clean(const CleanOptions& options, const core::EnvLookup& env, CleanDeps deps);
 
 } // namespace mtxrelay::app

@@ -9,8 +9,6 @@
 
 #include <fmt/format.h>
 
-#include <poll.h>
-
 #include <cmath>
 
 namespace mtxrelay::app {
@@ -41,12 +39,31 @@ ffmpeg::SupervisorSettings encoder_settings(const CleanPlan& plan)
     return settings;
 }
 
+// Why the live input ended for good: read once and gone, or never read at all.
+CleanEnding input_gone(bool ever_read)
+{
+    return ever_read ? CleanEnding{Outcome::publisher_gone, "the publisher is gone"}
+                     : CleanEnding{Outcome::input_never_appeared, "the input never appeared"};
+}
+
 } // namespace
 
-CleanSession::CleanSession(const CleanPlan& plan, StartupOrigin origin, flv::FeedSettings feed)
-    : m_plan(plan), m_origin(std::move(origin)),
-      m_reporter(plan.cloud, plan.context ? plan.context->user_id : "", plan.context ? plan.context->stream_id : ""),
-      m_started(Clock::now()), m_last_input_seen(m_started),
+CleanCommands ffmpeg_commands()
+{
+    CleanCommands commands;
+    commands.pump = [](const CleanPlan& plan) { return ffmpeg::pump_command(plan.input); };
+    commands.encoder = [](const CleanPlan& plan) {
+        return ffmpeg::clean_command(plan.profile, ffmpeg::InputShape{}, ffmpeg::pipe_input(), plan.output, false);
+    };
+    commands.seed = [](const CleanPlan& plan) { return ffmpeg::seed_command(plan.input, plan.output); };
+    return commands;
+}
+
+CleanSession::CleanSession(const CleanPlan& plan, StartupOrigin origin, flv::FeedSettings feed, CleanDeps deps)
+    : m_plan(plan), m_deps(std::move(deps)), m_now(m_deps.clock.now), m_origin(std::move(origin)),
+      m_reporter(plan.cloud, plan.context ? plan.context->user_id : "", plan.context ? plan.context->stream_id : "",
+                 m_deps.transport, m_deps.clock),
+      m_started(m_now()), m_last_input_seen(m_started), m_loop(m_now),
       m_encoder(
           "ffmpeg", [this] { return next_encoder_run(); }, encoder_settings(plan)),
       m_feed(feed), m_state_file(plan.runtime_dir, "relay-clean")
@@ -66,7 +83,7 @@ ffmpeg::NextRun CleanSession::next_encoder_run()
         return next_direct_run();
     }
     ffmpeg::NextRun next;
-    next.argv = ffmpeg::clean_command(m_plan.profile, ffmpeg::InputShape{}, ffmpeg::pipe_input(), m_plan.output, false);
+    next.argv = m_deps.commands.encoder(m_plan);
     next.stdin_pipe = true;
     next.await_input = true;
     return next;
@@ -75,7 +92,7 @@ ffmpeg::NextRun CleanSession::next_encoder_run()
 ffmpeg::NextRun CleanSession::next_direct_run()
 {
     if (m_plan.seed_recipe) {
-        return {ffmpeg::seed_command(m_plan.input, m_plan.output), false, {}};
+        return {m_deps.commands.seed(m_plan), false, {}};
     }
     // Above the probe's own analysis, which an input without audio uses in full.
     auto probe = ffmpeg::probe_streams(m_plan.input, seconds(ffmpeg::k_live_read_wait_seconds + 5));
@@ -83,13 +100,13 @@ ffmpeg::NextRun CleanSession::next_direct_run()
         if (probe.error().kind == core::ErrorKind::interrupted) {
             return {std::nullopt, true, "interrupted"};
         }
-        if (m_plan.input.network && Clock::now() - m_last_input_seen > m_plan.input_gone_after) {
-            m_finish_reason = m_ever_read ? "the publisher is gone" : "the input never appeared";
-            return {std::nullopt, true, m_finish_reason + ": " + probe.error().message};
+        if (m_plan.input.network && m_now() - m_last_input_seen > m_plan.input_gone_after) {
+            m_ending = input_gone(m_ever_read);
+            return {std::nullopt, true, m_ending->reason + ": " + probe.error().message};
         }
         return {std::nullopt, false, "input not readable: " + probe.error().message};
     }
-    m_last_input_seen = Clock::now();
+    m_last_input_seen = m_now();
     m_ever_read = true;
     const auto& info = probe.value();
     const ffmpeg::InputShape shape{info.has_audio, m_plan.input.network ? 0.0 : info.duration_seconds};
@@ -100,13 +117,13 @@ ffmpeg::NextRun CleanSession::next_direct_run()
 
 ffmpeg::NextRun CleanSession::next_pump_run()
 {
-    if (Clock::now() - m_last_input_seen > m_plan.input_gone_after) {
-        m_finish_reason = m_ever_read ? "the publisher is gone" : "the input never appeared";
-        return {std::nullopt, true, m_finish_reason};
+    if (m_now() - m_last_input_seen > m_plan.input_gone_after) {
+        m_ending = input_gone(m_ever_read);
+        return {std::nullopt, true, m_ending->reason};
     }
     m_reader = flv::TagReader();
     ffmpeg::NextRun next;
-    next.argv = ffmpeg::pump_command(m_plan.input);
+    next.argv = m_deps.commands.pump(m_plan);
     next.data_stdout = true;
     return next;
 }
@@ -146,7 +163,7 @@ void CleanSession::log_input(const flv::InputInfo& info)
     const auto audio = info.has_audio ? fmt::format("audio {} ({})", info.audio_codec, info.audio_source)
                                       : fmt::format("no audio ({}): silence inserted", info.audio_source);
     const auto text = fmt::format("input: {}{}, {}", info.video_codec, size, audio);
-    const auto since = duration<double>(Clock::now() - m_origin.hook_start).count();
+    const auto since = duration<double>(m_now() - m_origin.hook_start).count();
     if (text != m_logged_input) {
         core::log::info("{}; first keyframe {:.1f} s after the hook start", text, since);
         m_logged_input = text;
@@ -204,10 +221,11 @@ void CleanSession::handle_encoder_events(const std::vector<ffmpeg::SupervisorEve
             }
             m_active = true;
             m_reporter.post("active", details);
-            m_next_status = now + m_plan.status_interval;
+            m_loop.reschedule(m_status_timer, now + m_plan.status_interval);
         } else if (event.kind == Kind::exited && !m_plan.output.network) {
             // A restart would truncate the file written so far: a file output fails once.
-            m_finish_reason = "ffmpeg failed writing " + m_plan.output.url + ": " + event.reason;
+            m_ending =
+                CleanEnding{Outcome::output_failed, "ffmpeg failed writing " + m_plan.output.url + ": " + event.reason};
         } else if (event.kind == Kind::exited) {
             m_active = false;
             m_to_encoder.clear();
@@ -220,7 +238,6 @@ void CleanSession::handle_encoder_events(const std::vector<ffmpeg::SupervisorEve
 
 void CleanSession::after_step(Clock::time_point now)
 {
-    feed_encoder(m_feed.tick(now), now);
     const auto& info = m_feed.info();
     if (!m_late_audio_handled && m_restart_encoder.empty() && m_encoder.running() && !m_encoder.stopping_child() &&
         m_feed.flowing() && info && !info->has_audio && m_feed.dropped_audio_tags() > 0) {
@@ -249,7 +266,7 @@ nlohmann::json CleanSession::stats() const
             {"duplicatedFrames", p.dup_frames},
             {"speed", p.speed},
             {"restarts", std::max(0, m_encoder.restarts())},
-            {"uptimeSeconds", duration_cast<seconds>(Clock::now() - m_started).count()},
+            {"uptimeSeconds", duration_cast<seconds>(m_now() - m_started).count()},
             {"output", core::redact(m_plan.output.url)}};
 }
 
@@ -272,17 +289,13 @@ nlohmann::json CleanSession::encoder_state() const
                               {"duplicatedFrames", p.dup_frames},
                               {"restarts", std::max(0, m_encoder.restarts())},
                               {"lastError", core::redact(last_error)},
-                              {"uptimeSeconds", duration_cast<seconds>(Clock::now() - m_started).count()},
+                              {"uptimeSeconds", duration_cast<seconds>(m_now() - m_started).count()},
                               {"startupSeconds", m_startup_seconds ? nlohmann::json(*m_startup_seconds) : nullptr}};
     return encoder;
 }
 
-void CleanSession::write_state(Clock::time_point now, bool force)
+void CleanSession::write_state()
 {
-    if (!force && now < m_next_state_write) {
-        return;
-    }
-    m_next_state_write = now + seconds(1);
     const auto encoder = encoder_state();
     m_state_file.write({{"path", m_plan.context ? m_plan.context->path : std::string()},
                         {"user", m_plan.context ? m_plan.context->user_id : std::string()},
@@ -294,106 +307,125 @@ void CleanSession::write_state(Clock::time_point now, bool force)
                         {"encoder", encoder}});
 }
 
-int CleanSession::run()
+void CleanSession::watch_children(EventLoop& loop, bool with_input)
 {
-    m_next_status = m_started;
-    while (!process::StopSignal::requested()) {
-        std::vector<pollfd> fds = {{process::StopSignal::wake_fd(), POLLIN, 0}};
-        if (m_input) {
+    loop.watch([this, with_input](std::vector<pollfd>& fds) {
+        if (m_input && with_input) {
             m_input->append_fds(fds);
         }
         m_encoder.append_fds(fds);
         if (m_to_encoder.pending() > 0 && m_encoder.stdin_fd() >= 0) {
             fds.push_back({m_encoder.stdin_fd(), POLLOUT, 0});
         }
-        // 100 ms with the pump: the feed's wait for announced audio is timed here.
-        ::poll(fds.data(), fds.size(), m_plan.pump ? 100 : 250);
-        const auto now = Clock::now();
-        if (m_input) {
-            handle_input_events(m_input->step(now), now);
-        }
-        handle_encoder_events(m_encoder.step(now), now);
-        if (m_plan.pump) {
-            after_step(now);
-        }
-        const bool input_finished = m_input && m_input->state() == ffmpeg::RunState::stopped;
-        if (input_finished || m_encoder.state() == ffmpeg::RunState::stopped || !m_finish_reason.empty()) {
-            break;
-        }
-        if (!m_plan.pump && m_encoder.state() == ffmpeg::RunState::streaming) {
-            m_last_input_seen = now;
-        }
-        write_state(now, false);
-        if (m_active && now >= m_next_status) {
-            const auto& p = m_encoder.progress();
-            core::log::info("streaming: {:.1f} fps, {:.0f} kbit/s, speed {:.2f}x, dup {}, drop {}, restarts {}", p.fps,
-                            p.bitrate_kbps, p.speed, p.dup_frames, p.drop_frames, std::max(0, m_encoder.restarts()));
-            m_reporter.post("active", stats(), true);
-            m_next_status = now + m_plan.status_interval;
-        }
+    });
+}
+
+void CleanSession::on_turn(Clock::time_point now)
+{
+    if (m_input) {
+        handle_input_events(m_input->step(now), now);
     }
+    handle_encoder_events(m_encoder.step(now), now);
+    if (m_plan.pump) {
+        after_step(now);
+    }
+    if (!ended() && !m_plan.pump && m_encoder.state() == ffmpeg::RunState::streaming) {
+        m_last_input_seen = now;
+    }
+}
+
+bool CleanSession::ended() const
+{
+    const bool input_finished = m_input && m_input->state() == ffmpeg::RunState::stopped;
+    return input_finished || m_encoder.state() == ffmpeg::RunState::stopped || m_ending.has_value();
+}
+
+void CleanSession::report_periodic()
+{
+    if (!m_active) {
+        return;
+    }
+    const auto& p = m_encoder.progress();
+    core::log::info("streaming: {:.1f} fps, {:.0f} kbit/s, speed {:.2f}x, dup {}, drop {}, restarts {}", p.fps,
+                    p.bitrate_kbps, p.speed, p.dup_frames, p.drop_frames, std::max(0, m_encoder.restarts()));
+    m_reporter.post("active", stats(), true);
+}
+
+int CleanSession::run()
+{
+    watch_children(m_loop, true);
+    m_loop.on_wake([this](Clock::time_point now) { on_turn(now); });
+    m_loop.every(seconds(1), [this](Clock::time_point) { write_state(); });
+    m_status_timer = m_loop.every(
+        m_plan.status_interval, [this](Clock::time_point) { report_periodic(); }, m_started);
+    if (m_plan.pump) {
+        // The feed's wait for announced audio is timed here.
+        m_loop.every(milliseconds(100), [this](Clock::time_point now) { feed_encoder(m_feed.tick(now), now); });
+        m_loop.set_tick(milliseconds(100));
+    }
+    m_loop.run([this] { return ended(); });
+    // A stop signal decides even when the run was ending anyway (a probe it interrupted).
     return finish(process::StopSignal::requested());
 }
 
 void CleanSession::hand_over_tail(Clock::time_point until)
 {
-    while (m_to_encoder.pending() > 0 && m_encoder.stdin_fd() >= 0 && Clock::now() < until) {
-        std::vector<pollfd> fds = {{m_encoder.stdin_fd(), POLLOUT, 0}};
-        m_encoder.append_fds(fds);
-        ::poll(fds.data(), fds.size(), 20);
-        if (fds[0].revents != 0 && !m_to_encoder.flush(fds[0].fd)) {
-            break; // the encoder is exiting
-        }
-        m_encoder.step(Clock::now()); // keeps its progress and stderr pipes read
+    const auto handed_over = [this] { return m_to_encoder.pending() == 0 || m_encoder.stdin_fd() < 0; };
+    if (handed_over()) {
+        return;
     }
+    EventLoop tail(m_now);
+    tail.set_tick(milliseconds(20));
+    watch_children(tail, false);
+    bool broken = false;
+    tail.on_wake([this, &broken](Clock::time_point now) {
+        if (m_encoder.stdin_fd() >= 0 && !m_to_encoder.flush(m_encoder.stdin_fd())) {
+            broken = true; // the encoder is exiting
+        }
+        m_encoder.step(now); // keeps its progress and stderr pipes read
+    });
+    tail.run([&] { return broken || handed_over(); }, until, EventLoop::OnStop::ignore);
 }
 
 int CleanSession::finish(bool interrupted)
 {
     // The input stops at once; the encoder first gets what the input already delivered (the
     // end of the broadcast), then both are stopped (stdin closed, SIGINT, then harder).
-    auto now = Clock::now();
-    write_state(now, true);
+    auto now = m_now();
+    write_state();
     if (m_input) {
         m_input->begin_stop(now);
     }
     hand_over_tail(now + k_tail_handover);
-    now = Clock::now();
+    now = m_now();
     m_encoder.begin_stop(now);
-    const auto deadline = now + seconds(6);
-    while ((m_encoder.state() != ffmpeg::RunState::stopped ||
-            (m_input && m_input->state() != ffmpeg::RunState::stopped)) &&
-           Clock::now() < deadline) {
-        std::vector<pollfd> fds;
-        m_encoder.append_fds(fds);
+    EventLoop stopping(m_now);
+    stopping.set_tick(milliseconds(20));
+    watch_children(stopping, true);
+    stopping.on_wake([this](Clock::time_point at) {
+        m_encoder.step(at);
         if (m_input) {
-            m_input->append_fds(fds);
+            m_input->step(at);
         }
-        ::poll(fds.data(), fds.size(), 20);
-        m_encoder.step(Clock::now());
-        if (m_input) {
-            m_input->step(Clock::now());
-        }
-    }
+    });
+    const auto both_stopped = [this] {
+        return m_encoder.state() == ffmpeg::RunState::stopped &&
+               (!m_input || m_input->state() == ffmpeg::RunState::stopped);
+    };
+    stopping.run(both_stopped, now + seconds(6), EventLoop::OnStop::ignore);
     m_encoder.stop(); // reaps whatever the deadline left (normally nothing)
     if (m_input) {
         m_input->stop();
     }
-    auto details = stats();
-    std::string reason;
-    int code = 0;
+    auto ending = m_ending.value_or(CleanEnding{Outcome::input_ended, "the input ended"});
     if (interrupted) {
-        reason = fmt::format("stopped by signal {}", process::StopSignal::received());
-        code = static_cast<int>(core::ExitCode::interrupted);
-    } else if (m_finish_reason == "the input never appeared" || m_finish_reason.rfind("ffmpeg failed", 0) == 0) {
-        reason = m_finish_reason;
-        code = static_cast<int>(core::ExitCode::failure);
-    } else {
-        reason = m_finish_reason.empty() ? "the input ended" : m_finish_reason;
+        ending = {Outcome::interrupted, fmt::format("stopped by signal {}", process::StopSignal::received())};
     }
-    details["reason"] = reason;
+    const int code = exit_status(ending.outcome);
+    auto details = stats();
+    details["reason"] = ending.reason;
     m_reporter.finish("stopped", details, milliseconds(1500));
-    core::log::info("exiting ({}): {}", code, reason);
+    core::log::info("exiting ({}): {}", code, ending.reason);
     return code;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "app/event_loop.hpp"
+#include "app/outcome.hpp"
 #include "app/status_reporter.hpp"
 #include "cloud/settings.hpp"
 #include "ffmpeg/clean_profile.hpp"
@@ -49,11 +51,33 @@ struct StartupOrigin {
     const char* from() const { return publish ? "publish" : "hook start"; }
 };
 
+// The programs a session runs, built from the plan (a seam: unit tests run a stand-in ffmpeg).
+struct CleanCommands {
+    using Build = std::function<std::vector<std::string>(const CleanPlan& plan)>;
+    Build pump;    // the live input's reader (plan.pump)
+    Build encoder; // the encoder fed on stdin (plan.pump)
+    Build seed;    // the seeds' command (plan.seed_recipe)
+};
+
+// The ffmpeg commands of lib/ffmpeg.
+CleanCommands ffmpeg_commands();
+
+// What relay-clean takes from outside: HTTP, time, and the programs it runs.
+struct CleanDeps : ToolDeps {
+    CleanCommands commands = ffmpeg_commands();
+};
+
+// How a session ended: the typed outcome (the exit code) and the words logged and posted.
+struct CleanEnding {
+    Outcome outcome;
+    std::string reason;
+};
+
 // One relay-clean run: supervises the encoder (and, with plan.pump, the input pump that
 // feeds it), posts status, and ends on a stop signal, a finished file or a vanished input.
 class CleanSession {
 public:
-    CleanSession(const CleanPlan& plan, StartupOrigin origin, flv::FeedSettings feed);
+    CleanSession(const CleanPlan& plan, StartupOrigin origin, flv::FeedSettings feed, CleanDeps deps = {});
     CleanSession(const CleanSession&) = delete;
     CleanSession& operator=(const CleanSession&) = delete;
 
@@ -73,12 +97,18 @@ private:
     // The encoder as relay-status shows it: its state (waiting while the input is away),
     // fps over the last second, speed, bitrate, restarts, last error, uptime, start-up time.
     nlohmann::json encoder_state() const;
-    void write_state(ffmpeg::Clock::time_point now, bool force);
+    void write_state();
     void log_input(const flv::InputInfo& info);
+    void on_turn(ffmpeg::Clock::time_point now);
+    bool ended() const;
+    void report_periodic();
+    void watch_children(EventLoop& loop, bool with_input);
     int finish(bool interrupted);
     void hand_over_tail(ffmpeg::Clock::time_point until);
 
     const CleanPlan& m_plan;
+    CleanDeps m_deps;
+    std::function<ffmpeg::Clock::time_point()> m_now;
     StartupOrigin m_origin;
     StatusReporter m_reporter;
     ffmpeg::Clock::time_point m_started;
@@ -86,8 +116,9 @@ private:
     bool m_ever_read = false;
     bool m_active = false;
     bool m_reported_startup = false;
-    std::string m_finish_reason;
-    ffmpeg::Clock::time_point m_next_status{};
+    std::optional<CleanEnding> m_ending; // set when the run must end (input gone, file output failed)
+    EventLoop m_loop;
+    EventLoop::TimerId m_status_timer = 0;
     ffmpeg::Supervisor m_encoder;
     std::optional<ffmpeg::Supervisor> m_input;
     flv::TagReader m_reader;
@@ -97,7 +128,6 @@ private:
     bool m_late_audio_handled = false;
     std::string m_logged_input; // the last input description logged
     runtime::StateFile m_state_file;
-    ffmpeg::Clock::time_point m_next_state_write{};
     std::optional<double> m_startup_seconds;
 };
 

@@ -1,5 +1,6 @@
 #include "app/hls_ready.hpp"
 
+#include "app/outcome.hpp"
 #include "app/relay_env.hpp"
 #include "app/settings.hpp"
 #include "cloud/client.hpp"
@@ -230,12 +231,12 @@ int run_hls_ready(const HlsReadyOptions& options, const core::EnvLookup& env, ht
         }
     });
     if (waited.outcome == hls::WaitOutcome::interrupted) {
-        core::log::info("exiting (130): stopped by signal {} while waiting for HLS; hls-ready not sent",
-                        process::StopSignal::received());
-        return static_cast<int>(core::ExitCode::interrupted);
+        core::log::info("exiting ({}): stopped by signal {} while waiting for HLS; hls-ready not sent",
+                        exit_status(Outcome::interrupted), process::StopSignal::received());
+        return exit_status(Outcome::interrupted);
     }
     if (waited.outcome == hls::WaitOutcome::timed_out) {
-        throw core::Error(core::ExitCode::failure,
+        throw core::Error(exit_code(Outcome::hls_timeout),
                           fmt::format("no playable HLS at {} within {} s ({} polls; last: {}); hls-ready not sent. "
                                       "Check that {} is being published and that the HLS server answers there "
                                       "(--hls-local-base/RELAY_HLS_LOCAL_BASE, RELAY_HLS_TEMPLATE)",
@@ -248,16 +249,22 @@ int run_hls_ready(const HlsReadyOptions& options, const core::EnvLookup& env, ht
     const auto sent = client.post_hls_ready(event_of(plan));
     if (!sent) {
         if (sent.error().kind == core::ErrorKind::interrupted) {
-            core::log::info("exiting (130): stopped by signal {} while sending hls-ready",
-                            process::StopSignal::received());
-            return static_cast<int>(core::ExitCode::interrupted);
+            core::log::info("exiting ({}): stopped by signal {} while sending hls-ready",
+                            exit_status(Outcome::interrupted), process::StopSignal::received());
+            return exit_status(Outcome::interrupted);
         }
         core::raise(sent.error());
     }
-    core::log::info("exiting (0): hls-ready sent: hlsUrl {}{}{}", plan.hls_url,
+    core::log::info("exiting ({}): hls-ready sent: hlsUrl {}{}{}", exit_status(Outcome::hls_sent), plan.hls_url,
                     plan.webrtc_url ? ", webrtcUrl " + *plan.webrtc_url : "",
                     plan.dash_url ? ", dashUrl " + *plan.dash_url : "");
-    return 0;
+    return exit_status(Outcome::hls_sent);
+}
+
+int run_hls_ready(const HlsReadyOptions& options, const core::EnvLookup& env, const ToolDeps& deps)
+{
+    const auto transport = deps.transport();
+    return run_hls_ready(options, env, *transport, deps.clock);
 }
 
 } // namespace mtxrelay::app

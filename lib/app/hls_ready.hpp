@@ -1,6 +1,7 @@
 #pragma once
 
 #include "app/cli.hpp"
+#include "app/event_loop.hpp"
 #include "cloud/settings.hpp"
 #include "core/env.hpp"
 #include "http/retry.hpp"
@@ -54,8 +55,11 @@ HlsReadyPlan make_hls_ready_plan(const HlsReadyOptions& options, const core::Env
 
 // relay-hls-ready: waits until the path's HLS is playable, then POSTs hls-ready once (with
 // retries). 0 sent; 1 not playable within the timeout (nothing sent); 130 SIGINT/SIGTERM
-// (nothing sent); 3-6 as relay-cf-url when the POST fails. All HTTP goes through `transport`.
+// (nothing sent); 3-6 as relay-cf-url when the POST fails. All HTTP goes through `transport`;
+// `hooks` is the clock (the waits between looks and retries).
 int run_hls_ready(const HlsReadyOptions& options, const core::EnvLookup& env, http::Transport& transport,
-                  const http::RetryHooks& hooks = http::default_retry_hooks());
+                  const http::RetryHooks& hooks = loop_clock());
+// The same with its transport made by deps.transport.
+int run_hls_ready(const HlsReadyOptions& options, const core::EnvLookup& env, const ToolDeps& deps);
 
 } // namespace mtxrelay::app

@@ -1,5 +1,7 @@
 #include "app/restream.hpp"
 
+#include "app/event_loop.hpp"
+#include "app/outcome.hpp"
 #include "app/relay_env.hpp"
 #include "app/settings.hpp"
 #include "app/status_reporter.hpp"
@@ -25,22 +27,10 @@
 
 namespace mtxrelay::app {
 
-namespace {
-
 using namespace std::chrono;
 using restream::Clock;
 
-// Everything a run needs, resolved and validated before any ffmpeg starts.
-struct RestreamPlan {
-    std::optional<mtx::HookContext> context;
-    std::optional<cloud::CloudSettings> cloud; // status posts
-    restream::ListSources lists;
-    ffmpeg::Endpoint source;
-    net::DestinationPolicy policy;
-    milliseconds poll_interval{10000};
-    milliseconds status_interval{10000};
-    restream::FanoutSettings fanout;
-};
+namespace {
 
 milliseconds seconds_option(const Setting& setting, const std::optional<double>& flag, const core::EnvLookup& env)
 {
@@ -71,6 +61,15 @@ restream::FanoutSettings fanout_settings(const RestreamOptions& options, const c
     supervision.error_after = settings.retry.fatal_after;
     supervision.stop_steps = ffmpeg::k_copy_stop_steps;
     return settings;
+}
+
+} // namespace
+
+CopyCommand ffmpeg_copy_command()
+{
+    return [](const RestreamPlan& plan, const restream::DesiredDestination& destination) {
+        return restream::copy_command(plan.source, destination.target);
+    };
 }
 
 RestreamPlan make_plan(const RestreamOptions& options, const core::EnvLookup& env)
@@ -104,6 +103,8 @@ RestreamPlan make_plan(const RestreamOptions& options, const core::EnvLookup& en
     return plan;
 }
 
+namespace {
+
 std::string shell_quote(const std::string& arg)
 {
     const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
@@ -120,11 +121,11 @@ std::string shell_quote(const std::string& arg)
     return quoted + "'";
 }
 
-int print_dry_run(const RestreamPlan& plan)
+int print_dry_run(const RestreamPlan& plan, const RestreamDeps& deps)
 {
-    http::CurlTransport transport;
+    const auto transport = deps.transport();
     const auto stop_requested = [] { return process::StopSignal::requested(); };
-    const auto result = restream::fetch_lists(plan.lists, transport, http::default_retry_hooks(),
+    const auto result = restream::fetch_lists(plan.lists, *transport, http::default_retry_hooks(),
                                               net::system_resolver(stop_requested), stop_requested);
     for (const auto& problem : result.problems) {
         std::cout << "# could not read a destination list: " << core::redact(problem) << "\n";
@@ -176,18 +177,18 @@ void log_event(const restream::FanoutEvent& event)
 }
 
 // Stops every copy in parallel (SIGINT to all, then the grace and escalation for each).
-void stop_all(restream::Fanout& fanout)
+void stop_all(restream::Fanout& fanout, const std::function<Clock::time_point()>& now)
 {
-    fanout.begin_stop_all(Clock::now());
-    const auto deadline = Clock::now() + milliseconds(4000);
-    while (!fanout.idle() && Clock::now() < deadline) {
-        std::vector<pollfd> fds;
-        fanout.append_fds(fds);
-        ::poll(fds.data(), fds.size(), 50);
-        for (const auto& event : fanout.step(Clock::now())) {
+    fanout.begin_stop_all(now());
+    EventLoop stopping(now);
+    stopping.set_tick(milliseconds(50));
+    stopping.watch([&fanout](std::vector<pollfd>& fds) { fanout.append_fds(fds); });
+    stopping.on_wake([&fanout](Clock::time_point at) {
+        for (const auto& event : fanout.step(at)) {
             log_event(event);
         }
-    }
+    });
+    stopping.run([&fanout] { return fanout.idle(); }, now() + milliseconds(4000), EventLoop::OnStop::ignore);
 }
 
 nlohmann::json final_details(std::vector<restream::DestinationStatus> last, const restream::ListState& lists,
@@ -203,9 +204,130 @@ nlohmann::json final_details(std::vector<restream::DestinationStatus> last, cons
     return details;
 }
 
+// One relay-restream run after its plan: the fan-out, the list poller, the reporter and
+// the state document, driven by one event loop until a stop signal.
+class RestreamRun {
+public:
+    RestreamRun(const RestreamPlan& plan, const std::string& runtime_dir, RestreamDeps deps)
+        : m_plan(plan), m_deps(std::move(deps)), m_loop(m_deps.clock.now),
+          m_reporter(plan.cloud, plan.lists.user_id, plan.lists.stream_id, m_deps.transport, m_deps.clock),
+          m_state_file(runtime_dir, "relay-restream"),
+          m_fanout(
+              [this](const restream::DesiredDestination& destination) { return m_deps.command(m_plan, destination); },
+              core::redact(plan.source.url), plan.fanout),
+          m_poller(
+              [lists = plan.lists, transport = m_deps.transport](const std::function<bool()>& cancelled) {
+                  const auto http = transport();
+                  return restream::fetch_lists(lists, *http, restream::cancellable_hooks(cancelled),
+                                               net::system_resolver(cancelled), cancelled);
+              },
+              plan.poll_interval)
+    {
+    }
+
+    // Runs until a stop signal, then stops everything; the exit code.
+    int run()
+    {
+        m_loop.watch([this](std::vector<pollfd>& fds) {
+            fds.push_back({m_poller.wake_fd(), POLLIN, 0});
+            m_fanout.append_fds(fds);
+        });
+        m_loop.on_wake([this](Clock::time_point now) { on_turn(now); });
+        m_state_timer = m_loop.every(milliseconds(1000), [this](Clock::time_point) { write_state(); });
+        m_loop.every(
+            m_plan.status_interval, [this](Clock::time_point now) { report_periodic(now); },
+            m_loop.now() + m_plan.status_interval);
+        m_loop.run({});
+        return finish();
+    }
+
+private:
+    void on_turn(Clock::time_point now)
+    {
+        bool changed = false;
+        if (auto result = m_poller.take()) {
+            m_fanout.apply(m_lists.absorb(std::move(*result), m_plan.policy), now);
+            m_polled = changed = true;
+        }
+        for (const auto& event : m_fanout.step(now)) {
+            log_event(event);
+            changed = true;
+        }
+        if (m_fanout.source_gone() != m_source_gone) {
+            m_source_gone = !m_source_gone;
+            if (m_source_gone) {
+                core::log::warn("the clean source {} is gone: every destination waits for it (relay-clean, or "
+                                "the publisher, has stopped)",
+                                core::redact(m_plan.source.url));
+            } else {
+                core::log::info("the clean source {} is back", core::redact(m_plan.source.url));
+            }
+        }
+        if (changed) {
+            write_state();
+            m_loop.reschedule(m_state_timer, now + milliseconds(1000));
+            post(now);
+        }
+    }
+
+    void write_state() { m_state_file.write(state_document(m_plan, m_fanout, m_lists, m_polled ? "" : "starting")); }
+
+    void report_periodic(Clock::time_point now)
+    {
+        core::log::info("{}", restream::status_line(m_fanout.snapshot()));
+        if (m_last_post != now) {
+            post(now);
+        }
+    }
+
+    // Posts the fan-out's status once the lists were read (before, there is nothing to tell).
+    void post(Clock::time_point now)
+    {
+        if (!m_polled) {
+            return;
+        }
+        const auto snapshot = m_fanout.snapshot();
+        m_reporter.post(restream::overall_status(snapshot), restream::status_details(snapshot, m_lists.refused()),
+                        true);
+        m_last_post = now;
+    }
+
+    int finish()
+    {
+        const auto reason = fmt::format("stopped by signal {}", process::StopSignal::received());
+        m_poller.request_stop();
+        const auto last = m_fanout.snapshot();
+        m_state_file.write(state_document(m_plan, m_fanout, m_lists, "stopping"));
+        stop_all(m_fanout, m_deps.clock.now);
+        m_poller.stop();
+        m_reporter.finish("stopped", final_details(last, m_lists, reason), milliseconds(1000));
+        const int code = exit_status(Outcome::interrupted);
+        core::log::info("exiting ({}): {}", code, reason);
+        return code;
+    }
+
+    const RestreamPlan& m_plan;
+    RestreamDeps m_deps;
+    EventLoop m_loop;
+    StatusReporter m_reporter;
+    runtime::StateFile m_state_file;
+    restream::Fanout m_fanout;
+    restream::Poller m_poller;
+    restream::ListState m_lists;
+    EventLoop::TimerId m_state_timer = 0;
+    bool m_polled = false;
+    bool m_source_gone = false;
+    std::optional<Clock::time_point> m_last_post;
+};
+
 } // namespace
 
 int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
+{
+    return run_restream(options, env, RestreamDeps{});
+}
+
+int run_restream(const RestreamOptions& options, const core::EnvLookup& env, RestreamDeps deps)
 {
     setup_logging("relay-restream", options.common, env);
     const auto plan = make_plan(options, env);
@@ -216,7 +338,7 @@ int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
         core::register_public_path(mtx::stage_path(mtx::Stage::clean, *plan.context));
     }
     if (options.common.dry_run) {
-        return print_dry_run(plan);
+        return print_dry_run(plan, deps);
     }
     process::StopSignal::install();
     core::log::info("copying {} to the destinations of {} every {:.1f} s (cf-url lookup {}, private destinations {})",
@@ -224,78 +346,8 @@ int run_restream(const RestreamOptions& options, const core::EnvLookup& env)
                     plan.lists.destinations_file ? *plan.lists.destinations_file : "the cloud",
                     plan.poll_interval.count() / 1000.0, plan.lists.cf_url ? "on" : "off",
                     plan.policy.allow_private ? "allowed" : "refused");
-
-    StatusReporter reporter(plan.cloud, plan.lists.user_id, plan.lists.stream_id);
-    runtime::StateFile state_file(runtime::runtime_dir(options.common.runtime_dir, env), "relay-restream");
-    restream::Fanout fanout(
-        [&plan](const restream::DesiredDestination& destination) {
-            return restream::copy_command(plan.source, destination.target);
-        },
-        core::redact(plan.source.url), plan.fanout);
-    const auto lists = plan.lists;
-    restream::Poller poller(
-        [lists](const std::function<bool()>& cancelled) {
-            http::CurlTransport transport;
-            return restream::fetch_lists(lists, transport, restream::cancellable_hooks(cancelled),
-                                         net::system_resolver(cancelled), cancelled);
-        },
-        plan.poll_interval);
-
-    restream::ListState state;
-    bool polled = false;
-    bool source_gone = false;
-    auto next_status = Clock::now() + plan.status_interval;
-    auto next_state_write = Clock::now();
-    while (!process::StopSignal::requested()) {
-        std::vector<pollfd> fds = {{process::StopSignal::wake_fd(), POLLIN, 0}, {poller.wake_fd(), POLLIN, 0}};
-        fanout.append_fds(fds);
-        ::poll(fds.data(), fds.size(), 250);
-        auto now = Clock::now();
-        bool changed = false;
-        if (auto result = poller.take()) {
-            fanout.apply(state.absorb(std::move(*result), plan.policy), now);
-            polled = changed = true;
-        }
-        for (const auto& event : fanout.step(now)) {
-            log_event(event);
-            changed = true;
-        }
-        if (fanout.source_gone() != source_gone) {
-            source_gone = !source_gone;
-            if (source_gone) {
-                core::log::warn("the clean source {} is gone: every destination waits for it (relay-clean, or "
-                                "the publisher, has stopped)",
-                                core::redact(plan.source.url));
-            } else {
-                core::log::info("the clean source {} is back", core::redact(plan.source.url));
-            }
-        }
-        if (changed || now >= next_state_write) {
-            state_file.write(state_document(plan, fanout, state, polled ? "" : "starting"));
-            next_state_write = now + milliseconds(1000);
-        }
-        const bool due = now >= next_status;
-        if (due) {
-            core::log::info("{}", restream::status_line(fanout.snapshot()));
-            next_status = now + plan.status_interval;
-        }
-        if (polled && (changed || due)) {
-            const auto snapshot = fanout.snapshot();
-            reporter.post(restream::overall_status(snapshot), restream::status_details(snapshot, state.refused()),
-                          true);
-        }
-    }
-
-    const auto reason = fmt::format("stopped by signal {}", process::StopSignal::received());
-    poller.request_stop();
-    const auto last = fanout.snapshot();
-    state_file.write(state_document(plan, fanout, state, "stopping"));
-    stop_all(fanout);
-    poller.stop();
-    reporter.finish("stopped", final_details(last, state, reason), milliseconds(1000));
-    const int code = static_cast<int>(core::ExitCode::interrupted);
-    core::log::info("exiting ({}): {}", code, reason);
-    return code;
+    RestreamRun run(plan, runtime::runtime_dir(options.common.runtime_dir, env), std::move(deps));
+    return run.run();
 }
 
 } // namespace mtxrelay::app

@@ -6,18 +6,10 @@
 
 namespace mtxrelay::app {
 
-namespace {
-
-long long steady_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
-
-StatusReporter::StatusReporter(std::optional<cloud::CloudSettings> settings, std::string user_id, std::string stream_id)
-    : m_settings(std::move(settings)), m_user_id(std::move(user_id)), m_stream_id(std::move(stream_id))
+StatusReporter::StatusReporter(std::optional<cloud::CloudSettings> settings, std::string user_id, std::string stream_id,
+                               http::TransportFactory transport, http::RetryHooks clock)
+    : m_settings(std::move(settings)), m_user_id(std::move(user_id)), m_stream_id(std::move(stream_id)),
+      m_transport(std::move(transport)), m_clock(std::move(clock))
 {
     if (m_settings && !m_settings->base_url.empty()) {
         m_thread = std::thread([this] { work(); });
@@ -32,8 +24,8 @@ StatusReporter::~StatusReporter()
         std::lock_guard lock(m_mutex);
         m_closing = true;
         m_queue.clear();
+        m_cancel_below = UINT64_MAX;
     }
-    m_cancel_current = true;
     m_wake.notify_all();
     if (m_thread.joinable()) {
         m_thread.join();
@@ -50,11 +42,16 @@ void StatusReporter::post(const std::string& status, nlohmann::json details, boo
         return;
     }
     if (periodic && !m_queue.empty() && m_queue.back().periodic) {
-        m_queue.back() = Item{status, std::move(details), true, false};
+        m_queue.back() = Item{status, std::move(details), true, false, m_next_serial++};
     } else {
-        m_queue.push_back(Item{status, std::move(details), periodic, false});
+        m_queue.push_back(Item{status, std::move(details), periodic, false, m_next_serial++});
     }
     m_wake.notify_all();
+}
+
+long long StatusReporter::steady_ms() const
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(m_clock.now().time_since_epoch()).count();
 }
 
 void StatusReporter::finish(const std::string& status, nlohmann::json details, std::chrono::milliseconds budget)
@@ -66,10 +63,11 @@ void StatusReporter::finish(const std::string& status, nlohmann::json details, s
     {
         std::lock_guard lock(m_mutex);
         m_queue.clear();
-        m_queue.push_back(Item{status, std::move(details), false, true});
+        const auto serial = m_next_serial++;
+        m_queue.push_back(Item{status, std::move(details), false, true, serial});
         m_closing = true;
+        m_cancel_below = serial; // abandon a post still retrying; the final one goes next
     }
-    m_cancel_current = true; // abandon a post still retrying; the final one goes next
     m_wake.notify_all();
     std::unique_lock lock(m_mutex);
     m_wake.wait_for(lock, budget, [this] { return m_final_done; });
@@ -77,11 +75,11 @@ void StatusReporter::finish(const std::string& status, nlohmann::json details, s
 
 void StatusReporter::work()
 {
-    http::CurlTransport transport;
-    cloud::CloudClient client(*m_settings, transport);
+    const auto transport = m_transport();
+    cloud::CloudClient client(*m_settings, *transport, m_clock);
     client.set_cancel([this] {
         const auto hard = m_hard_deadline_ms.load();
-        return m_cancel_current.load() || (hard != 0 && steady_ms() > hard);
+        return m_sending.load() < m_cancel_below.load() || (hard != 0 && steady_ms() > hard);
     });
     while (true) {
         Item item;
@@ -95,9 +93,7 @@ void StatusReporter::work()
             }
             item = std::move(m_queue.front());
             m_queue.pop_front();
-            if (item.final) {
-                m_cancel_current = false;
-            }
+            m_sending = item.serial;
         }
         cloud::StreamStatus status{m_user_id, m_stream_id, item.status, item.details};
         const auto sent = client.post_stream_status(status);

@@ -1,12 +1,15 @@
 #pragma once
 
 #include "cloud/settings.hpp"
+#include "http/retry.hpp"
+#include "http/transport.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -20,7 +23,11 @@ namespace mtxrelay::app {
 // are sent in order; periodic updates coalesce to the latest. Disabled without a cloud URL.
 class StatusReporter {
 public:
-    StatusReporter(std::optional<cloud::CloudSettings> settings, std::string user_id, std::string stream_id);
+    // `transport` makes the worker's HTTP transport; `clock` gives it time (now() for the final
+    // post's budget, sleep() between retries). Unit tests pass fakes.
+    StatusReporter(std::optional<cloud::CloudSettings> settings, std::string user_id, std::string stream_id,
+                   http::TransportFactory transport = http::curl_transport_factory(),
+                   http::RetryHooks clock = http::default_retry_hooks());
     ~StatusReporter();
     StatusReporter(const StatusReporter&) = delete;
     StatusReporter& operator=(const StatusReporter&) = delete;
@@ -36,18 +43,27 @@ private:
         nlohmann::json details;
         bool periodic = false;
         bool final = false;
+        std::uint64_t serial = 0; // order of queueing, for cancelling exactly the posts before one
     };
     void work();
+    long long steady_ms() const;
 
     std::optional<cloud::CloudSettings> m_settings;
     std::string m_user_id;
     std::string m_stream_id;
+    http::TransportFactory m_transport;
+    http::RetryHooks m_clock;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<Item> m_queue;
     bool m_closing = false;
     bool m_final_done = false;
-    std::atomic<bool> m_cancel_current{false};
+    std::uint64_t m_next_serial = 1;
+    // The post in flight is abandoned when its serial is below m_cancel_below. finish() sets
+    // it to the final item's serial in the same critical section that queues it, so the final
+    // post itself can only be ended by its time budget (the destructor cancels everything).
+    std::atomic<std::uint64_t> m_sending{0};
+    std::atomic<std::uint64_t> m_cancel_below{0};
     std::atomic<long long> m_hard_deadline_ms{0};
     std::thread m_thread;
 };

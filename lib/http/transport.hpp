@@ -65,4 +65,14 @@ private:
     std::unique_ptr<CookieShare> m_cookies;
 };
 
+// Makes a transport for one owner (a thread, a lookup): the seam through which tools and the
+// background workers get their HTTP, so unit tests hand them a fake.
+using TransportFactory = std::function<std::unique_ptr<Transport>()>;
+
+// The factory of real transports (libcurl).
+inline TransportFactory curl_transport_factory()
+{
+    return [] { return std::make_unique<CurlTransport>(); };
+}
+
 } // namespace mtxrelay::http

@@ -74,6 +74,12 @@ void StopSignal::reset()
     }
 }
 
+void StopSignal::request(int signal_number)
+{
+    install();
+    on_stop_signal(signal_number);
+}
+
 bool sleep_unless_stopped(std::chrono::milliseconds duration)
 {
     using clock = std::chrono::steady_clock;

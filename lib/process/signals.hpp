@@ -17,6 +17,9 @@ public:
     static int wake_fd();
     // Forgets a previous request (unit tests only).
     static void reset();
+    // Records a stop exactly as the handler does for `signal_number` (unit tests: a test
+    // framework may own the real handlers).
+    static void request(int signal_number);
 };
 
 // Sleeps up to `duration`; returns false early when a stop signal arrives.
