@@ -63,6 +63,11 @@ struct StreamStatus {
 enum class RunStatus { starting, streaming, error, stopping, ready, waiting };
 // The word sent and written for a status: the one place these words are spelled.
 const char* status_word(RunStatus status);
+// Every RunStatus, in the order relay-status lists them.
+inline constexpr RunStatus k_run_statuses[] = {RunStatus::starting, RunStatus::streaming, RunStatus::error,
+                                               RunStatus::waiting,  RunStatus::stopping,  RunStatus::ready};
+// The state of a listed destination relay-restream refused to copy to (bad URL, policy, dns).
+inline constexpr const char* k_refused_word = "refused";
 
 // Parsers: a malformed body, a wrong type or a missing field gives a Failure naming the field.
 core::Result<CfUrl> parse_cf_url(std::string_view body);

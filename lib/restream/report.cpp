@@ -89,7 +89,7 @@ nlohmann::json state_document(const std::vector<DestinationStatus>& destinations
     for (const auto& r : refused) {
         list.push_back({{"name", r.name.empty() ? r.label : r.name},
                         {"entry", r.label},
-                        {"state", "refused"},
+                        {"state", cloud::k_refused_word},
                         {"reason", r.reason_class},
                         {"lastError", r.reason},
                         {"retries", 0},

@@ -1,5 +1,6 @@
 #include "status/overview.hpp"
 
+#include "cloud/types.hpp"
 #include "core/redact.hpp"
 
 #include <fmt/format.h>
@@ -138,7 +139,8 @@ std::string stream_state(const StreamView& stream, bool mediamtx_answered)
     for (const auto& hook : stream.hooks) {
         if (const auto encoder = hook.find("encoder"); encoder != hook.end() && encoder->is_object()) {
             const auto state = text_of(*encoder, "state");
-            if (state == "error" || state == "waiting" || state == "backoff") {
+            if (state == cloud::status_word(cloud::RunStatus::error) ||
+                state == cloud::status_word(cloud::RunStatus::waiting)) {
                 return "encoder_down";
             }
         }
@@ -150,7 +152,7 @@ std::string stream_state(const StreamView& stream, bool mediamtx_answered)
     }
     if (any_destination(stream, [](const json& d) {
             const auto state = text_of(d, "state");
-            return state == "error" || state == "refused" || state == "backoff";
+            return state == cloud::status_word(cloud::RunStatus::error) || state == cloud::k_refused_word;
         })) {
         return "degraded";
     }

@@ -1,5 +1,6 @@
 #include "status/render.hpp"
 
+#include "cloud/types.hpp"
 #include "core/redact.hpp"
 
 #include <fmt/format.h>
@@ -193,10 +194,18 @@ private:
     std::map<std::string, Family> m_families;
 };
 
+// What a destination's state can read: the run statuses relay-restream writes (a copy waiting
+// to retry reads starting; one stopped at the end reads ready) and refused.
 const std::vector<std::string>& destination_states()
 {
-    static const std::vector<std::string> k_states = {"starting", "streaming", "backoff", "error",
-                                                      "waiting",  "stopping",  "stopped", "refused"};
+    static const std::vector<std::string> k_states = [] {
+        std::vector<std::string> states;
+        for (const auto status : cloud::k_run_statuses) {
+            states.emplace_back(cloud::status_word(status));
+        }
+        states.emplace_back(cloud::k_refused_word);
+        return states;
+    }();
     return k_states;
 }
 
@@ -210,8 +219,8 @@ void destination_metrics(const StreamView& stream, const json& hook, Metrics& me
             auto with_state = base;
             with_state.emplace_back("state", candidate);
             metrics.add("mtxrelay_destination_state", "gauge",
-                        "1 for the state the destination is in (starting, streaming, backoff, error, waiting for "
-                        "the source, stopping, stopped, refused)",
+                        "1 for the state the destination is in (starting, streaming, error, waiting for the "
+                        "source, stopping, ready: stopped at the end, refused)",
                         labels(with_state), candidate == state ? 1 : 0);
         }
         metrics.add("mtxrelay_destination_up", "gauge", "1 when the copy to the destination is streaming", labels(base),

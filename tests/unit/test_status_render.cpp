@@ -1,3 +1,4 @@
+#include "cloud/types.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
 #include "status/overview.hpp"
@@ -7,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <regex>
+#include <set>
 
 using mtxrelay::core::UsageError;
 using namespace mtxrelay::status;
@@ -93,6 +95,39 @@ TEST_CASE("metrics are well-formed exposition lines, escaped, grouped, and never
         CHECK((line.starts_with("# HELP ") || line.starts_with("# TYPE ") || std::regex_match(line, sample_line)));
         at = end + 1;
     }
+}
+
+TEST_CASE("the destination states offered are the words the tools write", "[status]")
+{
+    // relay-restream writes a stopped copy as `ready` and one waiting to retry as `starting`:
+    // the label set has exactly the words of cloud::RunStatus plus `refused`.
+    const auto text = render_metrics(sample());
+    std::set<std::string> offered;
+    const std::regex state_label(
+        R"re(mtxrelay_destination_state\{user="zoe",stream="z9",destination="Denied",state="([a-z_]+)"\})re");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), state_label); it != std::sregex_iterator(); ++it) {
+        offered.insert((*it)[1].str());
+    }
+    std::set<std::string> written = {mtxrelay::cloud::k_refused_word};
+    for (const auto status : mtxrelay::cloud::k_run_statuses) {
+        written.insert(mtxrelay::cloud::status_word(status));
+    }
+    CHECK(offered == written);
+    CHECK(offered.count("ready") == 1);
+    CHECK(offered.count("backoff") == 0);
+}
+
+TEST_CASE("an encoder waiting for its input puts the stream in encoder_down", "[status]")
+{
+    StreamView stream;
+    stream.user = "u";
+    stream.stream = "s";
+    stream.hooks.push_back({{"role", "clean"}, {"encoder", {{"state", "waiting"}}}});
+    CHECK(stream_state(stream, false) == "encoder_down");
+    stream.hooks[0]["encoder"]["state"] = "starting";
+    CHECK(stream_state(stream, false) == "active");
+    stream.hooks[0]["encoder"]["state"] = "error";
+    CHECK(stream_state(stream, false) == "encoder_down");
 }
 
 TEST_CASE("the table and JSON show fingerprints and masked errors, never the key", "[status]")
