@@ -24,17 +24,11 @@ using mtxrelay::testing::map_env;
 
 namespace {
 
-using LogCapture = testing::SharedLogCapture;
-
-using Cloud = testing::FakeCloud;
-
-const auto fake = testing::fake_ffmpeg;
-
 // A run with short timings: the input counts as gone after 200 ms without bytes, a run
 // without progress stalls after 1 s, restarts come within 50 ms.
 struct CleanRun {
-    LogCapture log;
-    Cloud cloud;
+    testing::SharedLogCapture log;
+    testing::FakeCloud cloud;
     std::filesystem::path runtime_dir =
         std::filesystem::temp_directory_path() / ("mtxrelay-test-clean-" + std::to_string(::getpid()));
     app::CleanOptions options;
@@ -78,9 +72,10 @@ TEST_CASE("relay-clean: a live input read and then gone ends the run as the publ
     std::atomic<int> pumps{0};
     // The first pump delivers bytes, then the input is gone: later joins read nothing.
     run.deps.commands.pump = [&](const app::CleanPlan&) {
-        return ++pumps == 1 ? fake({"--progress", "--sleep", "0.3"}) : fake({"--exit", "1"});
+        return ++pumps == 1 ? testing::fake_ffmpeg({"--progress", "--sleep", "0.3"})
+                            : testing::fake_ffmpeg({"--exit", "1"});
     };
-    run.deps.commands.encoder = [](const app::CleanPlan&) { return fake({"--sleep", "30"}); };
+    run.deps.commands.encoder = [](const app::CleanPlan&) { return testing::fake_ffmpeg({"--sleep", "30"}); };
     CHECK(run.run() == 0);
     CHECK(run.log.has("exiting (0): the publisher is gone"));
 }
@@ -90,8 +85,8 @@ TEST_CASE("relay-clean: an input that never delivers a byte ends the run with ex
     CleanRun run;
     run.options.input = "rtmp://127.0.0.1:9/live/u/s";
     run.options.output = "rtmp://127.0.0.1:9/clean/u/s";
-    run.deps.commands.pump = [](const app::CleanPlan&) { return fake({"--exit", "1"}); };
-    run.deps.commands.encoder = [](const app::CleanPlan&) { return fake({"--sleep", "30"}); };
+    run.deps.commands.pump = [](const app::CleanPlan&) { return testing::fake_ffmpeg({"--exit", "1"}); };
+    run.deps.commands.encoder = [](const app::CleanPlan&) { return testing::fake_ffmpeg({"--sleep", "30"}); };
     CHECK(run.run() == 1);
     CHECK(run.log.has("exiting (1): the input never appeared"));
 }
@@ -105,7 +100,8 @@ TEST_CASE("relay-clean: an encoder without progress is restarted, and the run go
     run.options.recipe = "seed";
     std::atomic<int> starts{0};
     run.deps.commands.seed = [&](const app::CleanPlan&) {
-        return ++starts == 1 ? fake({"--sleep", "30"}) : fake({"--progress", "--sleep", "0.3"});
+        return ++starts == 1 ? testing::fake_ffmpeg({"--sleep", "30"})
+                             : testing::fake_ffmpeg({"--progress", "--sleep", "0.3"});
     };
     CHECK(run.run() == 0);
     CHECK(run.log.has("no output progress for 1 s"));
@@ -123,7 +119,7 @@ TEST_CASE("relay-clean: a file output that fails ends the run with exit 1, witho
     std::atomic<int> starts{0};
     run.deps.commands.seed = [&](const app::CleanPlan&) {
         ++starts;
-        return fake({"--stderr", "No space left on device", "--exit", "1"});
+        return testing::fake_ffmpeg({"--stderr", "No space left on device", "--exit", "1"});
     };
     CHECK(run.run() == 1);
     CHECK(run.log.has("exiting (1): ffmpeg failed writing " + output.string()));
@@ -141,7 +137,9 @@ TEST_CASE("relay-clean: with the cloud down the video goes on and the status pos
     run.options.input = (run.runtime_dir / "in.flv").string();
     run.options.output = "rtmp://127.0.0.1:9/clean/u/s";
     run.options.recipe = "seed";
-    run.deps.commands.seed = [](const app::CleanPlan&) { return fake({"--progress", "--sleep", "0.5"}); };
+    run.deps.commands.seed = [](const app::CleanPlan&) {
+        return testing::fake_ffmpeg({"--progress", "--sleep", "0.5"});
+    };
     CHECK(run.run() == 0);
     CHECK(run.log.has("active: clean output flowing"));
     CHECK(run.log.has("stream-status 'active' not delivered"));
@@ -159,10 +157,10 @@ TEST_CASE("relay-clean: SIGINT while the encoder starts ends the run with 130 an
     run.env["CLOUD_API_URL"] = "http://cloud.test";
     run.options.input = "rtmp://127.0.0.1:9/live/u/s";
     run.options.output = "rtmp://127.0.0.1:9/clean/u/s";
-    run.deps.commands.pump = [](const app::CleanPlan&) { return fake({"--sleep", "30"}); };
+    run.deps.commands.pump = [](const app::CleanPlan&) { return testing::fake_ffmpeg({"--sleep", "30"}); };
     run.deps.commands.encoder = [](const app::CleanPlan&) {
         process::StopSignal::request(SIGINT); // as MediaMTX does when the publisher leaves during the start
-        return fake({"--sleep", "30", "--ignore-int"});
+        return testing::fake_ffmpeg({"--sleep", "30", "--ignore-int"});
     };
     CHECK(run.run() == 130);
     CHECK(run.log.has("exiting (130): stopped by signal 2"));

@@ -27,15 +27,9 @@ using mtxrelay::testing::map_env;
 
 namespace {
 
-using LogCapture = testing::SharedLogCapture;
-
-using Cloud = testing::FakeCloud;
-
-const auto fake = testing::fake_ffmpeg;
-
 struct RestreamRun {
-    LogCapture log;
-    Cloud cloud;
+    testing::SharedLogCapture log;
+    testing::FakeCloud cloud;
     std::filesystem::path dir =
         std::filesystem::temp_directory_path() / ("mtxrelay-test-restream-" + std::to_string(::getpid()));
     app::RestreamOptions options;
@@ -61,7 +55,7 @@ struct RestreamRun {
         deps.transport = cloud.factory();
         // A copy streams; once both stream, MediaMTX's SIGINT arrives.
         deps.command = [this](const app::RestreamPlan&, const restream::DesiredDestination&) {
-            return fake({"--progress", "--sleep", "30"});
+            return testing::fake_ffmpeg({"--progress", "--sleep", "30"});
         };
     }
     ~RestreamRun()
@@ -132,7 +126,7 @@ TEST_CASE("relay-restream: SIGINT while a copy starts ends the run with 130", "[
     RestreamRun run;
     run.deps.command = [&](const app::RestreamPlan&, const restream::DesiredDestination&) {
         process::StopSignal::request(SIGINT);
-        return fake({"--sleep", "30"});
+        return testing::fake_ffmpeg({"--sleep", "30"});
     };
     process::StopSignal::install();
     CHECK(run.run() == 130);
